@@ -1,0 +1,5 @@
+"""`python -m mmsla` runs the CLI."""
+
+from mmsla.cli import main
+
+main()
