@@ -4,9 +4,9 @@ Pure data: no I/O, no engines. Prices and sizes are `Decimal` at this level;
 hot paths convert to integer ticks/lots themselves.
 """
 
-from mmsla.domain.book import BookFrames, Trades
+from mmsla.domain.book import BookFrames, RecordedMarket, SequenceGap, Trades
 from mmsla.domain.quote import Fill, Level, Quote
 from mmsla.domain.reasons import Reason
 from mmsla.domain.side import Side
 
-__all__ = ["BookFrames", "Fill", "Level", "Quote", "Reason", "Side", "Trades"]
+__all__ = ["BookFrames", "RecordedMarket", "SequenceGap", "Fill", "Level", "Quote", "Reason", "Side", "Trades"]

@@ -56,3 +56,25 @@ class Trades:
 
     def __len__(self) -> int:
         return int(self.ts_ns.shape[0])
+
+
+@dataclass(frozen=True)
+class SequenceGap:
+    """A break in a feed's sequence numbers: `expected` was due, `got` arrived at `ts_ns`."""
+
+    ts_ns: int
+    expected: int
+    got: int
+
+
+@dataclass(frozen=True)
+class RecordedMarket:
+    """A recorded public market: the book after each event, the trades, and feed gaps.
+
+    Gaps are reported, never bridged silently: a reader that meets one records it
+    here and (for diff feeds) resynchronises only from a fresh snapshot.
+    """
+
+    book: BookFrames
+    trades: Trades
+    gaps: tuple[SequenceGap, ...] = ()
