@@ -55,7 +55,8 @@ def test_heartbeat_topic_has_no_symbol() -> None:
             "expected a decimal string",
         ),
         (
-            b'{"type": "quote", "seq": 1, "ts_event": 1, "ts_init": 1, "source": "q", "symbol": "A",'
+            b'{"type": "quote", "seq": 1, "ts_event": 1, "ts_init": 1, "source": "q",'
+            b' "symbol": "A",'
             b' "bids": [["1"]], "asks": [], "cause": "quote"}',
             "expected [px, qty]",
         ),
