@@ -9,4 +9,14 @@ from mmsla.domain.quote import Fill, Level, Quote
 from mmsla.domain.reasons import Reason
 from mmsla.domain.side import Side
 
-__all__ = ["BookFrames", "RecordedMarket", "SequenceGap", "Fill", "Level", "Quote", "Reason", "Side", "Trades"]
+__all__ = [
+    "BookFrames",
+    "Fill",
+    "Level",
+    "Quote",
+    "Reason",
+    "RecordedMarket",
+    "SequenceGap",
+    "Side",
+    "Trades",
+]

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 
-class Reason(str, Enum):
+class Reason(StrEnum):
     """Why a quote fails the agreement at an instant. Order is the report order."""
 
     NO_QUOTE = "NO_QUOTE"

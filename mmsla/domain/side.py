@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 
-class Side(str, Enum):
+class Side(StrEnum):
     """Side of an order or fill: `buy` rests on the bid, `sell` on the ask."""
 
     BUY = "buy"
