@@ -170,7 +170,7 @@ class StatesPolicy:
     exceptional: str = "exclude"
     halt: str = "exclude"
     auction: str = "exclude"
-    stressed_spread_multiplier: Decimal = Decimal(1)
+    stressed_spread_multiplier: Decimal = Decimal(2)
     stressed_size_multiplier: Decimal = Decimal(1)
 
     def excluded(self) -> frozenset[str]:
