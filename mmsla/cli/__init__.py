@@ -25,6 +25,7 @@ from mmsla.errors import MmslaError
 
 # name -> "module:attribute" of a click command or group. Add one line per command.
 COMMANDS: dict[str, str] = {
+    "research": "mmsla.cli.research:research",
 }
 
 

@@ -1,0 +1,54 @@
+"""`mmsla research as-table` end to end: a real subprocess, JSON on stdout."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from tests.conftest import REPO
+
+
+def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "mmsla", "research", *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_as_table_json_shape_and_values() -> None:
+    out = _run("as-table", "--runs", "200", "--seed", "3", "--json")
+    assert out.returncode == 0, out.stderr
+    doc = json.loads(out.stdout)
+    rows = doc["rows"]
+    assert [(r["gamma"], r["strategy"]) for r in rows] == [
+        (0.1, "inventory"),
+        (0.1, "symmetric"),
+        (0.01, "inventory"),
+        (0.01, "symmetric"),
+        (1.0, "inventory"),
+        (1.0, "symmetric"),
+    ]
+    assert set(rows[0]) == {
+        "gamma",
+        "strategy",
+        "spread",
+        "profit_mean",
+        "profit_std",
+        "q_mean",
+        "q_std",
+    }
+    inv = rows[0]
+    assert abs(inv["profit_mean"] - 65.0) < 0.05 * 65.0
+
+
+def test_as_table_text_and_bad_input() -> None:
+    out = _run("as-table", "--runs", "100")
+    assert out.returncode == 0
+    assert "symmetric" in out.stdout and "( 65.0)" in out.stdout
+    bad = _run("as-table", "--runs", "zero")
+    assert bad.returncode == 2
+    assert "Traceback" not in bad.stderr
