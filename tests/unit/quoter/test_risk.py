@@ -1,0 +1,316 @@
+"""Pre-trade risk: every check passes at exactly its limit and denies one tick/lot over."""
+
+from __future__ import annotations
+
+from decimal import Decimal as D
+
+import pytest
+
+from mmsla.domain import Side
+from quoter.intents import CancelIntent, Instrument, OrderIntent, ReplaceIntent, TimeInForce
+from quoter.risk import (
+    APPROVED,
+    Denied,
+    DenyReason,
+    KillSwitchChanged,
+    RebuildRequired,
+    Rebuilt,
+    RiskConfig,
+    RiskDenied,
+    RiskEngine,
+    SymbolLimits,
+    TradingState,
+    TradingStateChanged,
+)
+
+ABC = Instrument("ABC", D("0.01"), D("1"))  # 1 tick x 1 lot = 0.01
+XYZ = Instrument("XYZ", D("0.5"), D("0.1"))  # 1 tick x 1 lot = 0.05
+B, S = Side.BUY, Side.SELL
+SEC = 1_000_000_000
+
+_n = 0
+
+
+def order(
+    side: Side, px: str, qty: str, inst: Instrument = ABC, cid: str | None = None
+) -> OrderIntent:
+    global _n
+    _n += 1
+    return OrderIntent.from_decimal(cid or f"o{_n}", inst, side, D(px), D(qty))
+
+
+def engine(**kw: object) -> RiskEngine:
+    default = kw.pop("default", SymbolLimits())
+    return RiskEngine(RiskConfig(instruments=(ABC, XYZ), default=default, **kw))  # type: ignore[arg-type]
+
+
+def reason(result: object) -> DenyReason | None:
+    return result.reason if isinstance(result, Denied) else None
+
+
+def test_max_order_qty() -> None:
+    r = engine(default=SymbolLimits(max_order_qty=D(10)))
+    assert r.check(order(B, "100", "10"), 0) is APPROVED
+    assert reason(r.check(order(B, "100", "11"), 0)) is DenyReason.MAX_ORDER_QTY
+
+
+def test_max_order_notional_one_tick_over() -> None:
+    r = engine(default=SymbolLimits(max_order_notional=D("1000")))
+    assert r.check(order(B, "100.00", "10"), 0) is APPROVED  # 100.00 * 10 = 1000.00
+    # 100.01 * 10 = 1000.10 > 1000
+    assert reason(r.check(order(B, "100.01", "10"), 0)) is DenyReason.MAX_ORDER_NOTIONAL
+
+
+def test_price_collar_inclusive_both_sides_and_fractional_bps() -> None:
+    r = engine(default=SymbolLimits(price_collar_bps=D(50)))
+    assert reason(r.check(order(B, "100", "1"), 0)) is DenyReason.NO_REFERENCE
+    r.set_reference("ABC", 10000)  # 100.00; 50 bps = 0.50
+    assert r.check(order(S, "100.50", "1"), 0) is APPROVED
+    assert r.check(order(B, "99.50", "1"), 0) is APPROVED
+    assert reason(r.check(order(S, "100.51", "1"), 0)) is DenyReason.PRICE_COLLAR
+    assert reason(r.check(order(B, "99.49", "1"), 0)) is DenyReason.PRICE_COLLAR
+    r2 = engine(default=SymbolLimits(price_collar_bps=D("12.5")))
+    r2.set_reference("ABC", 10000)  # 12.5 bps of 100.00 = 0.125
+    assert r2.check(order(B, "100.12", "1"), 0) is APPROVED
+    assert reason(r2.check(order(B, "100.13", "1"), 0)) is DenyReason.PRICE_COLLAR
+
+
+def test_max_net_position_counts_open_orders_on_the_same_side() -> None:
+    r = engine(default=SymbolLimits(max_net_qty=D(10)))
+    assert r.check(order(B, "100", "6"), 0) is APPROVED
+    assert r.check(order(B, "99", "4"), 0) is APPROVED  # 0 + 6 + 4 = 10
+    assert reason(r.check(order(B, "98", "1"), 0)) is DenyReason.MAX_NET_POSITION  # 11
+    # the sell side is projected on its own: 0 - 10 = -10 passes, -11 not
+    assert r.check(order(S, "101", "10"), 0) is APPROVED
+    assert reason(r.check(order(S, "102", "1"), 0)) is DenyReason.MAX_NET_POSITION
+
+
+def test_fills_move_exposure_from_open_orders_to_position() -> None:
+    r = engine(default=SymbolLimits(max_net_qty=D(10)))
+    o = order(B, "100", "10")
+    assert r.check(o, 0) is APPROVED
+    r.on_fill(o.client_id, "ABC", B, 4, 10000)  # pos 4, 6 still open
+    assert r.position_lots("ABC") == 4
+    assert reason(r.check(order(B, "100", "1"), 0)) is DenyReason.MAX_NET_POSITION  # 4 + 6 + 1
+    r.on_order_closed(o.client_id)  # the rest is cancelled: 4 + 6 = 10 allowed again
+    assert r.check(order(B, "100", "6"), 0) is APPROVED
+    # a sell of 14 ends at 4 - 14 = -10: allowed; 15 is not
+    assert reason(r.check(order(S, "100", "15"), 0)) is DenyReason.MAX_NET_POSITION
+    assert r.check(order(S, "100", "14"), 0) is APPROVED
+
+
+def test_max_gross_notional_per_symbol() -> None:
+    r = engine(default=SymbolLimits(max_gross_notional=D("2000")))
+    r.set_reference("ABC", 10000)
+    r.set_position("ABC", -5)  # |-5| * 100.00 = 500
+    assert r.check(order(B, "100", "5"), 0) is APPROVED  # +500 = 1000
+    assert r.check(order(S, "100", "5"), 0) is APPROVED  # +500 = 1500
+    assert reason(r.check(order(S, "100.01", "5"), 0)) is DenyReason.MAX_GROSS_NOTIONAL  # 2000.05
+    assert r.check(order(S, "100", "5"), 0) is APPROVED  # exactly 2000
+    assert r.total_gross_notional() == D("2000.00")
+    # the position is valued at the reference: a higher reference leaves no room
+    r.set_reference("ABC", 10001)
+    assert r.total_gross_notional() == D("2000.05")
+
+
+def test_totals_across_instruments_with_different_grids() -> None:
+    r = engine(max_total_net_notional=D("1000"), max_total_gross_notional=D("1500"))
+    assert r.check(order(B, "100", "5"), 0) is APPROVED  # 500.00
+    assert r.check(order(B, "500", "1.0", inst=XYZ), 0) is APPROVED  # 500.0 * 1.0 = 500: net 1000
+    # one more XYZ lot at one tick: 0.5 * 0.1 = 0.05 over the total net limit
+    assert reason(r.check(order(B, "0.5", "0.1", inst=XYZ), 0)) is DenyReason.MAX_TOTAL_NET_NOTIONAL
+    # a sell is projected on the sell side: net 0 - 500 = -500, but gross 1000 + 500 = 1500 ok
+    assert r.check(order(S, "100", "5"), 0) is APPROVED
+    # gross now 1500: anything more is over
+    assert reason(r.check(order(S, "0.5", "0.1", inst=XYZ), 0)) is (
+        DenyReason.MAX_TOTAL_GROSS_NOTIONAL
+    )
+    assert r.total_gross_notional() == D("1500")
+
+
+def test_total_net_uses_positions_at_mark() -> None:
+    r = engine(max_total_net_notional=D("1000"))
+    r.set_reference("ABC", 10000)
+    r.set_reference("XYZ", 1000)  # 500.0
+    r.on_fill(None, "ABC", B, 5, 10000)  # +500
+    r.on_fill(None, "XYZ", S, 10, 1000)  # -1.0 * 500 = -500: net 0
+    assert r.check(order(B, "100", "10"), 0) is APPROVED  # 0 + 1000
+    assert reason(r.check(order(B, "0.01", "1"), 0)) is DenyReason.MAX_TOTAL_NET_NOTIONAL
+
+
+def test_rate_limit_sliding_window_and_cancels_count_but_pass() -> None:
+    r = engine(max_msgs=3, rate_window_ns=SEC)
+    assert r.check(order(B, "100", "1"), 0) is APPROVED
+    assert r.check(order(B, "100", "1"), SEC // 10) is APPROVED
+    assert r.check(order(B, "100", "1"), 2 * SEC // 10) is APPROVED
+    assert reason(r.check(order(B, "100", "1"), 3 * SEC // 10)) is DenyReason.RATE_LIMIT
+    # the first message (t=0) leaves the window (t - 1 s, t] at t = 1 s
+    assert reason(r.check(order(B, "100", "1"), SEC - 1)) is DenyReason.RATE_LIMIT
+    assert r.check(order(B, "100", "1"), SEC) is APPROVED
+    # a cancel is never denied, even at the limit, but fills the window
+    c = CancelIntent("c1", "o-x", ABC, B)
+    assert r.check(c, SEC) is APPROVED
+    assert reason(r.check(order(B, "100", "1"), 11 * SEC // 10 + 1)) is DenyReason.RATE_LIMIT
+
+
+def test_max_open_orders_and_replace_does_not_add() -> None:
+    r = engine(max_open_orders=2)
+    a, b = order(B, "100", "1"), order(S, "101", "1")
+    assert r.check(a, 0) is APPROVED and r.check(b, 0) is APPROVED
+    assert reason(r.check(order(B, "99", "1"), 0)) is DenyReason.MAX_OPEN_ORDERS
+    rep = ReplaceIntent("a2", a.client_id, ABC, B, 9990, 1)
+    assert r.check(rep, 0) is APPROVED
+    assert r.open_order_ids == {"a2", b.client_id}
+    r.on_order_closed(b.client_id)
+    assert r.check(order(B, "99", "1"), 0) is APPROVED
+
+
+def test_replace_swaps_exposure_and_unknown_orig_is_denied() -> None:
+    r = engine(default=SymbolLimits(max_net_qty=D(10)))
+    a = order(B, "100", "8", cid="a")
+    assert r.check(a, 0) is APPROVED
+    assert r.check(ReplaceIntent("a2", "a", ABC, B, 10001, 10), 0) is APPROVED  # 10, not 18
+    assert reason(r.check(ReplaceIntent("a3", "a2", ABC, B, 10001, 11), 0)) is (
+        DenyReason.MAX_NET_POSITION
+    )
+    assert reason(r.check(ReplaceIntent("a4", "a", ABC, B, 10001, 1), 0)) is (
+        DenyReason.UNKNOWN_ORDER
+    )
+    # after a partial fill of 3, a replace to total 10 leaves 7 open: 3 + 7 = 10
+    r.on_fill("a2", "ABC", B, 3, 10001)
+    assert r.check(ReplaceIntent("a5", "a2", ABC, B, 10002, 10), 0) is APPROVED
+    assert reason(r.check(order(B, "100", "1"), 0)) is DenyReason.MAX_NET_POSITION
+    # the venue rejects that replace: the original terms (7 left at 100.01) count again
+    r.on_replace_rejected("a5", OrderIntent("a2", ABC, B, 10001, 7))
+    assert r.open_order_ids == {"a2"}
+    assert reason(r.check(order(B, "100", "1"), 0)) is DenyReason.MAX_NET_POSITION
+
+
+def test_kill_switch_cancels_everything_and_blocks_until_resume() -> None:
+    r = engine()
+    a, b = order(B, "100", "1"), order(S, "101", "1")
+    r.check(a, 0)
+    r.check(b, 0)
+    r.drain_events()
+    assert r.engage_kill_switch(5, "operator") == {a.client_id, b.client_id}
+    assert reason(r.check(order(B, "100", "1"), 6)) is DenyReason.KILL_SWITCH
+    assert r.check(CancelIntent("c", a.client_id, ABC, B), 6) is APPROVED  # cancels still pass
+    r.resume(7, "operator")
+    assert r.check(order(B, "100", "1"), 8) is APPROVED
+    ev = r.drain_events()
+    assert isinstance(ev[0], KillSwitchChanged) and ev[0].engaged and ev[0].reason == "operator"
+    assert ev[0].cancel_ids == {a.client_id, b.client_id}
+    assert isinstance(ev[1], RiskDenied) and ev[1].reason is DenyReason.KILL_SWITCH
+    assert isinstance(ev[2], KillSwitchChanged) and not ev[2].engaged
+
+
+def test_reduce_only_passes_only_orders_that_shrink_the_position() -> None:
+    r = engine()
+    r.set_position("ABC", 5)
+    r.set_state(TradingState.REDUCE_ONLY, 0, "obligation pulled")
+    assert reason(r.check(order(B, "100", "1"), 0)) is DenyReason.REDUCE_ONLY
+    assert reason(r.check(order(S, "100", "6"), 0)) is DenyReason.REDUCE_ONLY  # would flip
+    assert r.check(order(S, "100", "3"), 0) is APPROVED
+    assert reason(r.check(order(S, "100", "3"), 0)) is DenyReason.REDUCE_ONLY  # 3 + 3 > 5
+    assert r.check(order(S, "100", "2"), 0) is APPROVED  # 3 + 2 = 5
+    assert reason(r.check(order(B, "100", "1", inst=XYZ), 0)) is DenyReason.REDUCE_ONLY  # flat
+
+
+def test_halted_state_blocks_and_returns_orders_to_cancel() -> None:
+    r = engine()
+    a = order(B, "100", "1")
+    r.check(a, 0)
+    assert r.set_state(TradingState.HALTED, 1, "manual") == {a.client_id}
+    assert reason(r.check(order(B, "100", "1"), 2)) is DenyReason.HALTED
+    ev = r.drain_events()
+    assert ev[0] == TradingStateChanged(1, TradingState.ACTIVE, TradingState.HALTED, "manual")
+
+
+def test_loss_limit_halts_automatically_at_one_cent_past() -> None:
+    r = engine(max_daily_loss=D("100"))
+    a = order(B, "100", "1")
+    r.check(a, 0)
+    assert r.update_pnl(D("-100.00"), 1) == frozenset()  # exactly at the limit: allowed
+    assert r.state is TradingState.ACTIVE
+    assert r.update_pnl(D("-100.01"), 2) == {a.client_id}
+    assert r.state is TradingState.HALTED and r.kill_switch
+    assert reason(r.check(order(S, "100", "1"), 3)) is DenyReason.KILL_SWITCH
+    ev = r.drain_events()
+    assert isinstance(ev[0], TradingStateChanged) and ev[0].new is TradingState.HALTED
+    assert "loss limit" in ev[0].reason
+    assert isinstance(ev[1], KillSwitchChanged) and ev[1].engaged
+    r.on_order_closed(a.client_id)  # the order manager's cancel went through
+    # an explicit resume trades again; the next mark still past the limit halts again
+    r.resume(4)
+    assert r.state is TradingState.ACTIVE and not r.kill_switch
+    assert r.update_pnl(D("-100.01"), 5) == frozenset()  # nothing open to cancel
+    assert r.state is TradingState.HALTED
+    r.resume(6)
+    r.update_pnl(D("-20"), 7)
+    assert r.state is TradingState.ACTIVE
+    assert r.check(order(B, "100", "1"), 8) is APPROVED
+
+
+def test_disconnect_assumes_orders_gone_until_rebuilt() -> None:
+    r = engine(default=SymbolLimits(max_net_qty=D(10)))
+    a = order(B, "100", "4", cid="a")
+    b = order(B, "100", "4", cid="b")
+    r.check(a, 0)
+    r.check(b, 0)
+    assert r.on_disconnect(1) == {"a", "b"}
+    assert r.open_order_ids == frozenset()
+    assert reason(r.check(order(B, "100", "1"), 2)) is DenyReason.NOT_REBUILT
+    # the venue reports one order still open with 3 lots left, and a position of 1
+    r.on_rebuilt(3, [OrderIntent("b", ABC, B, 10000, 3)], {"ABC": 1})
+    assert r.open_order_ids == {"b"}
+    assert r.check(order(B, "100", "6"), 4) is APPROVED  # 1 + 3 + 6 = 10
+    assert reason(r.check(order(B, "100", "1"), 4)) is DenyReason.MAX_NET_POSITION
+    ev = r.drain_events()
+    assert ev[0] == RebuildRequired(1, frozenset({"a", "b"}))
+    assert isinstance(ev[1], RiskDenied) and ev[1].reason is DenyReason.NOT_REBUILT
+    assert ev[2] == Rebuilt(3, 1)
+
+
+def test_bad_and_unknown_intents() -> None:
+    r = engine()
+    assert reason(r.check(OrderIntent("z", ABC, B, 10000, 0), 0)) is DenyReason.BAD_ORDER
+    other = Instrument("NOPE", D("0.01"), D(1))
+    assert reason(r.check(order(B, "1", "1", inst=other), 0)) is DenyReason.UNKNOWN_SYMBOL
+    assert r.check(order(B, "1", "1", cid="dup"), 0) is APPROVED
+    assert reason(r.check(order(B, "1", "1", cid="dup"), 0)) is DenyReason.DUPLICATE_ID
+    ioc = OrderIntent("h", ABC, S, 10000, 1, tif=TimeInForce.IOC)
+    assert r.check(ioc, 0) is APPROVED
+
+
+def test_denial_event_carries_the_intent() -> None:
+    r = engine(default=SymbolLimits(max_order_qty=D(1)))
+    r.check(order(B, "100", "2", cid="big"), 42)
+    (ev,) = r.drain_events()
+    assert isinstance(ev, RiskDenied)
+    assert (ev.ts_ns, ev.client_id, ev.symbol, ev.reason) == (
+        42,
+        "big",
+        "ABC",
+        DenyReason.MAX_ORDER_QTY,
+    )
+    assert r.drain_events() == []
+
+
+def test_config_validation() -> None:
+    with pytest.raises(ValueError, match="unknown symbols"):
+        RiskConfig(instruments=(ABC,), per_symbol={"XYZ": SymbolLimits()})
+    with pytest.raises(ValueError, match="positive"):
+        RiskConfig(instruments=(ABC,), max_daily_loss=D(-1))
+
+
+def test_per_symbol_limits_override_default() -> None:
+    r = RiskEngine(
+        RiskConfig(
+            instruments=(ABC, XYZ),
+            default=SymbolLimits(max_order_qty=D(1)),
+            per_symbol={"XYZ": SymbolLimits(max_order_qty=D("0.5"))},
+        )
+    )
+    assert r.check(order(B, "1", "0.5", inst=XYZ), 0) is APPROVED
+    assert reason(r.check(order(B, "1", "0.6", inst=XYZ), 0)) is DenyReason.MAX_ORDER_QTY
+    assert reason(r.check(order(B, "1", "2"), 0)) is DenyReason.MAX_ORDER_QTY
