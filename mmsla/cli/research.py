@@ -39,3 +39,114 @@ def as_table_cmd(runs: int, seed: int, as_json: bool) -> None:
             f"{r.profit_mean:>6.2f} ({pm:>5.1f}) {r.profit_std:>5.2f} ({psd:>4.1f}) "
             f"{r.q_mean:>6.3f} ({qm:>5.2f}) {r.q_std:>5.2f} ({qsd:>4.1f})"
         )
+
+
+def _iso_date(value: str | None) -> str | None:
+    """Accept YYYY-MM-DD or MM/DD/YYYY; return ISO or raise a one-line usage error."""
+    if value is None:
+        return None
+    from datetime import datetime
+
+    for fmt in ("%Y-%m-%d", "%m/%d/%Y"):
+        try:
+            return datetime.strptime(value, fmt).strftime("%Y-%m-%d")
+        except ValueError:
+            continue
+    raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)", param_hint="--date")
+
+
+@research.command("iv-chain")
+@click.option("--data", "data", required=True, type=click.Path(dir_okay=False), help="Chain CSV.")
+@click.option("--date", "date", default=None, help="Only this quote date (YYYY-MM-DD).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+def iv_chain_cmd(data: str, date: str | None, fmt: str) -> None:
+    """Implied vols from mid prices, parity forward, smile and vendor comparison per expiry."""
+    from dataclasses import asdict
+
+    import numpy as np
+
+    from mmsla.errors import InputError
+    from mmsla.research.option_chain import read_chain
+    from quoter.pricing.chain import analyse_expiry, compare_ivs
+
+    want = _iso_date(date)
+    slices = [s for s in read_chain(data) if want is None or s.quote_date == want]
+    if not slices:
+        raise InputError(data, f"no option quotes on {want}" if want else "no option quotes")
+    done = [
+        (s, analyse_expiry(s.strike, s.is_call, s.bid, s.ask, s.t_y, s.vendor_iv)) for s in slices
+    ]
+    pooled = [
+        (a.iv, s.vendor_iv, a.liquid_ntm)
+        for s, a in done
+        if a is not None and s.vendor_iv is not None
+    ]
+    overall = None
+    if pooled:
+        ours, vendor, liquid = (np.concatenate(x) for x in zip(*pooled, strict=True))
+        overall = compare_ivs(ours, vendor, liquid)
+
+    if fmt == "json":
+        rows: list[dict[str, object]] = []
+        for s, a in done:
+            row: dict[str, object] = {
+                "quote_date": s.quote_date,
+                "expiry": s.expiry,
+                "t_y": s.t_y,
+                "underlying": s.underlying,
+                "n_options": len(s),
+            }
+            if a is None:
+                row["skipped"] = "no parity fit (expired or too few two-sided strikes)"
+            else:
+                row.update(
+                    forward=a.fit.forward,
+                    discount=a.fit.discount,
+                    rate=a.fit.rate,
+                    parity_strikes=a.fit.n_strikes,
+                    parity_rms=a.fit.rms_residual,
+                    n_iv=int(np.isfinite(a.iv).sum()),
+                    atm_iv=float(a.smile.iv_at(a.fit.forward)),
+                    vs_vendor=None if a.vs_vendor is None else asdict(a.vs_vendor),
+                )
+                if want is not None:
+                    row["smile"] = [
+                        [float(k), float(v)]
+                        for k, v in zip(a.smile.strikes, a.smile.ivs, strict=True)
+                    ]
+            rows.append(row)
+        doc = {
+            "data": data,
+            "slices": rows,
+            "vs_vendor_overall": None if overall is None else asdict(overall),
+        }
+        click.echo(json.dumps(doc))
+        return
+
+    click.echo(
+        f"{'date':<10} {'expiry':<10} {'days':>4} {'spot':>8} {'forward':>8} {'rate%':>6} "
+        f"{'atm_iv%':>7} {'n_iv':>5} {'vendor_n':>8} {'med|d|pt':>8} {'mean_d_pt':>9}"
+    )
+    for s, a in done:
+        head = f"{s.quote_date:<10} {s.expiry:<10} {round(s.t_y * 365):>4} {s.underlying:>8.2f}"
+        if a is None:
+            click.echo(f"{head}  skipped: no parity fit (expired or too few two-sided strikes)")
+            continue
+        v = a.vs_vendor
+        tail = "-".rjust(8) + " " + "-".rjust(8) + " " + "-".rjust(9)
+        if v is not None:
+            tail = f"{v.n:>8} {100 * v.median_abs_diff:>8.2f} {100 * v.mean_diff:>9.2f}"
+        atm = float(a.smile.iv_at(a.fit.forward))
+        n_iv = int(np.isfinite(a.iv).sum())
+        fwd = f"{a.fit.forward:>8.2f} {100 * a.fit.rate:>6.2f}"
+        click.echo(f"{head} {fwd} {100 * atm:>7.2f} {n_iv:>5} {tail}")
+        if want is not None:
+            click.echo("  smile (out-of-the-money side): strike iv%")
+            for k, iv in zip(a.smile.strikes, a.smile.ivs, strict=True):
+                click.echo(f"  {k:>8g} {100 * iv:6.2f}")
+    if overall is not None:
+        click.echo(
+            f"vendor comparison (liquid, |ln K/F| <= 5%): n={overall.n} "
+            f"median |ours - vendor| = {100 * overall.median_abs_diff:.2f} vol pt, "
+            f"mean {100 * overall.mean_diff:+.2f} pt, p90 {100 * overall.p90_abs_diff:.2f} pt"
+        )
