@@ -1,0 +1,182 @@
+"""`mmsla check`: evaluate a quote log against an agreement and print the verdict.
+
+Reads the agreement and the input files, runs the batch obligation engine and
+prints a table (for people), JSON (DESIGN.md section 7) or CSV (one row per day
+x symbol). Exit 0 when every obligation passes, 1 when one fails, 2 on bad
+input or usage. No evaluation logic lives here.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import date
+from typing import Any
+
+import click
+
+from mmsla.agreement import load_agreement
+from mmsla.io.tables import read_fills, read_market, read_quote_log, read_states
+from mmsla.obligations import CheckResult, check as run_check
+from mmsla.obligations.result import DayResult
+
+
+def _day(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date YYYY-MM-DD", param_hint=option) from None
+
+
+def _fmt_pct(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}%"
+
+
+def _verdict(passed: bool) -> str:
+    return "pass" if passed else "FAIL"
+
+
+def _obligation_cells(d: DayResult) -> list[str]:
+    cells = []
+    if d.presence is not None:
+        cells.append(f"presence {_fmt_pct(d.presence.value)} {_verdict(d.presence.passed)}")
+    if d.side_uptime is not None:
+        su = d.side_uptime
+        cells.append(f"side_uptime {_fmt_pct(su.value)} {_verdict(su.passed)}")
+    if d.at_inside is not None:
+        cells.append(f"at_inside {_fmt_pct(d.at_inside.value)} {_verdict(d.at_inside.passed)}")
+    if d.downtime is not None:
+        dt = d.downtime
+        cells.append(f"downtime {dt.live_hours}/{dt.hours}h live {_verdict(dt.passed)}")
+    return cells
+
+
+def render_table(result: CheckResult) -> str:
+    """The human-readable verdict: days x symbols, then months, then the overall line."""
+    rows = [["date", "symbol", "eligible", "presence", "breaches", "obligations", "day"]]
+    for d in result.days:
+        hours, rem = divmod(int(d.eligible_ns // 1_000_000_000), 3600)
+        rows.append(
+            [
+                d.day.isoformat(),
+                d.symbol,
+                f"{hours}h{rem // 60:02d}m",
+                _fmt_pct(d.presence_pct),
+                str(len(d.breaches)),
+                "; ".join(_obligation_cells(d)) or "-",
+                _verdict(d.passed),
+            ]
+        )
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
+    if result.months:
+        lines.append("")
+        lines.append("month    symbol  mode              value     min   verdict")
+        for m in result.months:
+            lines.append(
+                f"{m.month}  {m.symbol:<6}  {m.mode:<16}  {_fmt_pct(m.value):>8}  "
+                f"{m.min_pct!s:>5}  {_verdict(m.passed)}"
+            )
+    lines.append("")
+    lines.append(
+        f"agreement {result.agreement_id} v{result.agreement_version}: "
+        + ("PASS - every obligation met" if result.passed else "FAIL - some obligation not met")
+    )
+    return "\n".join(lines)
+
+
+CSV_COLUMNS = [
+    "date",
+    "symbol",
+    "eligible_s",
+    "valid_s",
+    "samples_eligible",
+    "samples_valid",
+    "presence_pct",
+    "presence_pass",
+    "side_uptime_pct",
+    "side_uptime_pass",
+    "at_inside_pct",
+    "at_inside_pass",
+    "downtime_live_hours",
+    "downtime_pass",
+    "breaches",
+    "pass",
+]
+
+
+def render_csv(result: CheckResult) -> str:
+    """One CSV row per day x symbol (months are in the JSON and table formats)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for d in result.days:
+        row: list[Any] = [
+            d.day.isoformat(),
+            d.symbol,
+            d.eligible_ns / 1e9,
+            d.valid_ns / 1e9,
+            d.samples_eligible,
+            d.samples_valid,
+            d.presence_pct,
+            None if d.presence is None else d.presence.passed,
+            None if d.side_uptime is None else d.side_uptime.value,
+            None if d.side_uptime is None else d.side_uptime.passed,
+            None if d.at_inside is None else d.at_inside.value,
+            None if d.at_inside is None else d.at_inside.passed,
+            None if d.downtime is None else d.downtime.live_hours,
+            None if d.downtime is None else d.downtime.passed,
+            len(d.breaches),
+            d.passed,
+        ]
+        writer.writerow(["" if v is None else str(v).lower() if isinstance(v, bool) else v for v in row])
+    return out.getvalue()
+
+
+@click.command("check")
+@click.option("--agreement", "agreement_path", required=True, type=click.Path(dir_okay=False))
+@click.option("--quotes", "quotes_path", required=True, type=click.Path(dir_okay=False))
+@click.option("--market", "market_path", type=click.Path(dir_okay=False))
+@click.option("--states", "states_path", type=click.Path(dir_okay=False))
+@click.option("--fills", "fills_path", type=click.Path(dir_okay=False))
+@click.option("--from", "from_day", metavar="DATE", help="first trading day (inclusive)")
+@click.option("--to", "to_day", metavar="DATE", help="last trading day (inclusive)")
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True
+)
+@click.pass_context
+def check(
+    ctx: click.Context,
+    agreement_path: str,
+    quotes_path: str,
+    market_path: str | None,
+    states_path: str | None,
+    fills_path: str | None,
+    from_day: str | None,
+    to_day: str | None,
+    fmt: str,
+) -> None:
+    """Check a quote log against an agreement; exit 0 pass, 1 fail, 2 bad input."""
+    first, last = _day(from_day, "--from"), _day(to_day, "--to")
+    if first is not None and last is not None and last < first:
+        raise click.BadParameter("--to is before --from", param_hint="--to")
+    agreement = load_agreement(agreement_path)
+    result = run_check(
+        agreement,
+        read_quote_log(quotes_path),
+        market=read_market(market_path) if market_path else None,
+        states=read_states(states_path) if states_path else None,
+        fills=read_fills(fills_path) if fills_path else None,
+        first_day=first,
+        last_day=last,
+    )
+    if fmt == "json":
+        click.echo(json.dumps(result.to_json(), indent=2))
+    elif fmt == "csv":
+        click.echo(render_csv(result), nl=False)
+    else:
+        click.echo(render_table(result))
+    ctx.exit(0 if result.passed else 1)
