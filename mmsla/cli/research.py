@@ -150,3 +150,93 @@ def iv_chain_cmd(data: str, date: str | None, fmt: str) -> None:
             f"median |ours - vendor| = {100 * overall.median_abs_diff:.2f} vol pt, "
             f"mean {100 * overall.mean_diff:+.2f} pt, p90 {100 * overall.p90_abs_diff:.2f} pt"
         )
+
+
+@research.command("intensity")
+@click.option(
+    "--data",
+    "paths",
+    required=True,
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    help="Recorded market file(s); Binance files are read in the order given.",
+)
+@click.option("--format", "fmt", type=click.Choice(["binance", "lobster"]), required=True)
+@click.option(
+    "--step",
+    "step_ticks",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Grid step in ticks.",
+)
+@click.option(
+    "--max-depth",
+    "max_depth_ticks",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Near-mid range in ticks.",
+)
+@click.option("--min-count", type=click.IntRange(min=1), default=20, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+def intensity_cmd(
+    paths: tuple[str, ...],
+    fmt: str,
+    step_ticks: int,
+    max_depth_ticks: int | None,
+    min_count: int,
+    as_json: bool,
+) -> None:
+    """Fit lambda(delta) = A exp(-k delta) from a recorded market's trades and mid."""
+    import numpy as np
+
+    from mmsla.errors import InputError
+    from mmsla.research.intensity import calibrate
+
+    if fmt == "binance":
+        from mmsla.io.binance import read_binance
+
+        market = read_binance(list(paths))
+    else:
+        from mmsla.io.lobster import read_lobster
+
+        if len(paths) != 1:
+            raise click.BadParameter("LOBSTER takes one --data file", param_hint="--data")
+        market = read_lobster(paths[0])
+    book, trades = market.book, market.trades
+    if len(book) == 0 or len(trades) == 0:
+        raise InputError(paths[0], "no book frames or no trades to calibrate on")
+    tick = float(book.tick)
+    two_sided = (book.bid_qty[:, 0] > 0) & (book.ask_qty[:, 0] > 0)
+    mid = np.where(two_sided, (book.bid_px[:, 0] + book.ask_px[:, 0]) / 2.0 * tick, np.nan)
+    try:
+        fit = calibrate(
+            trades.ts_ns,
+            np.asarray(trades.px * float(trades.tick), dtype=np.float64),
+            trades.side,
+            book.ts_ns,
+            mid,
+            step_ticks * tick,
+            max_depth_px=None if max_depth_ticks is None else max_depth_ticks * tick,
+            min_count=min_count,
+        )
+    except ValueError as e:
+        raise InputError(paths[0], str(e)) from None
+    doc = {
+        "symbol": book.symbol,
+        "a_per_s": fit.a_per_s,
+        "k_per_px": fit.k_per_px,
+        "n_trades": fit.n_trades,
+        "duration_s": fit.duration_s,
+        "grid_points": int(fit.depth_px.size),
+        "r2": fit.r2,
+        "gaps": len(market.gaps),
+    }
+    if as_json:
+        click.echo(json.dumps(doc))
+        return
+    click.echo(
+        f"{book.symbol}: A = {fit.a_per_s:.4g} /s, k = {fit.k_per_px:.4g} /price unit "
+        f"({fit.n_trades} trades over {fit.duration_s:.1f} s, {fit.depth_px.size} grid points, "
+        f"R^2 {fit.r2:.3f})"
+    )
