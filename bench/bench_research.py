@@ -1,0 +1,73 @@
+"""Research benchmarks: the Avellaneda-Stoikov table and implied-vol throughput on the SPXW chain.
+
+`python -m bench research` prints:
+- wall time of `as_table(runs=1000)` (3 gammas x 2 strategies x 200 steps; target < 30 s);
+- implied vols solved per second over every option of ../shared/data/options/SPX_2018.csv
+  (one vectorised call per quote date, forward from the parity fit), and BSM prices per second.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+import time
+from pathlib import Path
+
+import numpy as np
+
+from mmsla.research.as_table import as_table
+from mmsla.research.option_chain import read_chain
+from quoter.pricing.chain import mids, parity_forward
+from quoter.pricing.options import bsm_price, implied_vol
+
+SHARED = Path(
+    os.environ.get("MMSLA_SHARED", Path(__file__).resolve().parent.parent.parent / "shared")
+)
+
+
+def _best_of(n: int, fn: Callable[[], object]) -> float:
+    best = float("inf")
+    for _ in range(n):
+        t0 = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def main() -> None:
+    wall = _best_of(3, lambda: as_table(runs=1000, seed=0))
+    print(f"as-table 1000 runs x 3 gammas: {wall:.3f} s (best of 3; target < 30 s)")
+
+    path = SHARED / "data" / "options" / "SPX_2018.csv"
+    if not path.exists():
+        print(f"iv: skipped, {path} not present")
+        return
+    slices = read_chain(path)
+    jobs = []
+    for s in slices:
+        m = mids(s.bid, s.ask)
+        fit = parity_forward(s.strike, s.is_call, m, s.t_y)
+        if fit is not None:
+            jobs.append((m, fit.forward, s.strike, s.t_y, fit.rate, s.is_call))
+    n_opts = sum(j[0].size for j in jobs)
+
+    def solve_all() -> None:
+        for m, f, k, t, r, c in jobs:
+            implied_vol(m, f, k, t, r, q=r, call=c)
+
+    t_iv = _best_of(3, solve_all)
+    solved = sum(
+        int(np.isfinite(implied_vol(m, f, k, t, r, q=r, call=c)).sum()) for m, f, k, t, r, c in jobs
+    )
+    print(
+        f"implied vol, SPXW chain: {n_opts} options in {len(jobs)} slices, {solved} solved, "
+        f"{t_iv * 1e3:.1f} ms -> {n_opts / t_iv:,.0f} options/s"
+    )
+    rng = np.random.default_rng(0)
+    k = rng.uniform(50, 150, 1_000_000)
+    t_px = _best_of(3, lambda: bsm_price(100.0, k, 0.5, 0.02, 0.25, q=0.01, call=k > 100))
+    print(f"BSM price, 1e6 options vectorised: {t_px * 1e3:.1f} ms -> {1e6 / t_px:,.0f} options/s")
+
+
+if __name__ == "__main__":
+    main()
