@@ -9,8 +9,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
