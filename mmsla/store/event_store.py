@@ -1,0 +1,545 @@
+"""`EventStore`: one DuckDB file holding our logs, public book data, breaches and alerts.
+
+Opening applies pending schema migrations (`mmsla.store.schema`). Ingest is
+idempotent per (sha256, kind): the same bytes ingested again are skipped.
+Callers group several ingests into one all-or-nothing unit with
+`with store.transaction(): ...`; a failure inside rolls back every row and
+provenance record written in it. Loaders return the same array types as the
+file readers in `mmsla.io.tables`, so the obligation engine runs on store data
+and on files alike.
+
+Does not: evaluate obligations, or allow concurrent writers (DuckDB takes a
+file lock: a second writer process gets a clear `InputError`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from mmsla.domain.book import RecordedMarket
+from mmsla.errors import InputError
+from mmsla.io.books import decimal_column, market_reference
+from mmsla.io.tables import FillArrays, MarketArrays, QuoteArrays, StateInterval
+from mmsla.store.decimals import STORE_TYPE
+from mmsla.store.layout import KINDS, PARSERS, Parsed
+from mmsla.store.schema import LATEST, SchemaTooNew, migrate
+
+DEFAULT_DB = "mmsla.duckdb"
+ENV_DB = "MMSLA_DB"
+
+_COLUMNS = {
+    "quotes": ("ts, symbol, bid_px, bid_qty, ask_px, ask_qty, bid_levels, ask_levels, event, line"),
+    "market": "ts, symbol, bid_px, ask_px, bid_qty, ask_qty, line",
+    "states": "ts_start, ts_end, symbol, state, reason, line",
+    "fills": "ts, symbol, side, px, qty, fee, liquidity, order_id, trade_id, line",
+}
+_TABLE = {"quotes": "quotes", "market": "market", "states": "market_states", "fills": "fills"}
+_ORDER = {
+    "quotes": "symbol, ts, line",
+    "market": "symbol, ts, line",
+    "states": "ts_start, line",
+    "fills": "symbol, ts, line",
+}
+
+
+def resolve_db_path(path: str | Path | None = None) -> Path:
+    """`path`, else $MMSLA_DB, else ./mmsla.duckdb."""
+    return Path(path or os.environ.get(ENV_DB) or DEFAULT_DB)
+
+
+def file_sha256(paths: Sequence[str | Path]) -> str:
+    """sha256 of the files' bytes, concatenated in order."""
+    h = hashlib.sha256()
+    for p in paths:
+        with open(p, "rb") as fh:
+            while chunk := fh.read(1 << 20):
+                h.update(chunk)
+    return h.hexdigest()
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    """Outcome of one file: `skipped` when the same bytes were already ingested as `kind`."""
+
+    kind: str
+    path: str
+    sha256: str
+    rows: int
+    file_id: int
+    skipped: bool
+    ts_min: int | None = None
+    ts_max: int | None = None
+
+
+@dataclass(frozen=True)
+class IngestedFile:
+    """A provenance row of `ingested_files`."""
+
+    file_id: int
+    path: str
+    sha256: str
+    kind: str
+    rows: int
+    ts_min: int | None
+    ts_max: int | None
+    ingested_at: datetime
+    source: str | None
+
+
+class EventStore:
+    """A DuckDB event store file (see module doc). Use `EventStore.open(path)`."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, path: Path) -> None:
+        self.con = con
+        self.path = path
+        self._in_tx = False
+
+    @classmethod
+    def open(
+        cls, path: str | Path | None = None, *, read_only: bool = False, migrate_to: int = LATEST
+    ) -> EventStore:
+        """Open (creating if needed) the store and apply pending migrations."""
+        db = resolve_db_path(path)
+        if read_only and not db.exists():
+            raise InputError(str(db), "no such database")
+        try:
+            con = duckdb.connect(str(db), read_only=read_only)
+        except duckdb.Error as e:
+            raise InputError(str(db), f"cannot open database: {str(e).splitlines()[0]}") from e
+        try:
+            if not read_only:
+                migrate(con, migrate_to)
+            else:
+                from mmsla.store.schema import current_version
+
+                found = current_version(con)
+                if found > LATEST:
+                    raise SchemaTooNew(found, LATEST)
+        except SchemaTooNew as e:
+            con.close()
+            raise InputError(str(db), str(e)) from e
+        return cls(con, db)
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> EventStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def schema_version(self) -> int:
+        rows = self.con.execute("SELECT max(version) FROM schema_version").fetchall()
+        return int(rows[0][0]) if rows[0][0] is not None else 0
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """All-or-nothing unit; nested use joins the outer transaction."""
+        if self._in_tx:
+            yield
+            return
+        self.con.execute("BEGIN TRANSACTION")
+        self._in_tx = True
+        try:
+            yield
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        else:
+            self.con.execute("COMMIT")
+        finally:
+            self._in_tx = False
+
+    # --- provenance ---------------------------------------------------------
+
+    def find_ingested(self, sha256: str, kind: str) -> IngestedFile | None:
+        row = self.con.execute(
+            "SELECT file_id, path, sha256, kind, rows, ts_min, ts_max, ingested_at, source "
+            "FROM ingested_files WHERE sha256 = ? AND kind = ?",
+            [sha256, kind],
+        ).fetchall()
+        return IngestedFile(*row[0]) if row else None
+
+    def ingested_files(self) -> list[IngestedFile]:
+        rows = self.con.execute(
+            "SELECT file_id, path, sha256, kind, rows, ts_min, ts_max, ingested_at, source "
+            "FROM ingested_files ORDER BY file_id"
+        ).fetchall()
+        return [IngestedFile(*r) for r in rows]
+
+    def _record(
+        self,
+        *,
+        path: str,
+        sha: str,
+        kind: str,
+        rows: int,
+        ts_min: int | None,
+        ts_max: int | None,
+        source: str | None,
+        px_scale: int | None,
+        qty_scale: int | None,
+    ) -> int:
+        row = self.con.execute(
+            "INSERT INTO ingested_files (file_id, path, sha256, kind, rows, ts_min, ts_max, "
+            "ingested_at, source, px_scale, qty_scale) "
+            "VALUES (nextval('file_id_seq'), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING file_id",
+            [path, sha, kind, rows, ts_min, ts_max, datetime.now(UTC), source, px_scale, qty_scale],
+        ).fetchall()
+        return int(row[0][0])
+
+    # --- ingest ---------------------------------------------------------------
+
+    def ingest(self, kind: str, path: str | Path, *, source: str | None = None) -> IngestResult:
+        """Ingest one file of `kind` (quotes | market | states | fills); no-op if already stored."""
+        if kind not in KINDS:
+            raise ValueError(f"unknown kind {kind!r}")
+        p = Path(path)
+        if not p.is_file():
+            raise InputError(str(p), "file not found")
+        sha = file_sha256([p])
+        done = self.find_ingested(sha, kind)
+        if done is not None:
+            return IngestResult(kind, str(p), sha, done.rows, done.file_id, True)
+        parsed = PARSERS[kind](p)
+        with self.transaction():
+            file_id = self._record(
+                path=str(p.resolve()),
+                sha=sha,
+                kind=kind,
+                rows=parsed.rows,
+                ts_min=parsed.ts_min,
+                ts_max=parsed.ts_max,
+                source=source,
+                px_scale=parsed.px_scale,
+                qty_scale=parsed.qty_scale,
+            )
+            self._insert(kind, parsed, file_id)
+        return IngestResult(
+            kind, str(p), sha, parsed.rows, file_id, False, parsed.ts_min, parsed.ts_max
+        )
+
+    def _insert(self, kind: str, parsed: Parsed, file_id: int) -> None:
+        name = f"_ingest_{file_id}"
+        self.con.register(name, parsed.table)
+        try:
+            cols = _COLUMNS[kind]
+            self.con.execute(
+                f"INSERT INTO {_TABLE[kind]} ({cols}, file_id) "
+                f"SELECT {cols}, {file_id} FROM {name} ORDER BY {_ORDER[kind]}"
+            )
+        except duckdb.Error as e:
+            raise InputError(parsed.kind, f"cannot store rows: {str(e).splitlines()[0]}") from e
+        finally:
+            self.con.unregister(name)
+
+    def ingest_book(
+        self,
+        market: RecordedMarket,
+        paths: Sequence[str | Path],
+        *,
+        fmt: str,
+        source: str | None = None,
+        levels: bool = True,
+    ) -> IngestResult:
+        """Store a public book's best bid/offer in `market` (and its levels in `book_levels`)."""
+        kind = f"book:{fmt}"
+        sha = file_sha256(paths)
+        label = " + ".join(str(Path(p).resolve()) for p in paths)
+        done = self.find_ingested(sha, kind)
+        if done is not None:
+            return IngestResult(kind, label, sha, done.rows, done.file_id, True)
+        ref = market_reference(market)
+        book = market.book
+        n = len(book)
+        ts_min = int(book.ts_ns.min()) if n else None
+        ts_max = int(book.ts_ns.max()) if n else None
+        table = pa.table(
+            {
+                "ts": ref.column("ts"),
+                "symbol": ref.column("symbol"),
+                **{c: ref.column(c).cast(STORE_TYPE) for c in ("bid_px", "ask_px")},
+                **{c: ref.column(c).cast(STORE_TYPE) for c in ("bid_qty", "ask_qty")},
+                "line": pa.array(np.arange(1, n + 1, dtype=np.int64)),
+            }
+        )
+        with self.transaction():
+            file_id = self._record(
+                path=label,
+                sha=sha,
+                kind=kind,
+                rows=n,
+                ts_min=ts_min,
+                ts_max=ts_max,
+                source=source,
+                px_scale=_decimals(book.tick),
+                qty_scale=_decimals(book.lot),
+            )
+            self._insert("market", Parsed("market", table, ts_min, ts_max, None, None), file_id)
+            if levels and n:
+                depth = book.depth
+                long = pa.table(
+                    {
+                        "ts": pa.array(np.repeat(book.ts_ns, depth), type=pa.int64()),
+                        "symbol": pa.array([book.symbol] * (n * depth), type=pa.string()),
+                        "level": pa.array(np.tile(np.arange(1, depth + 1, dtype=np.int16), n)),
+                        "bid_px": decimal_column(
+                            book.bid_px.reshape(-1), book.tick, null_zero=True
+                        ),
+                        "bid_qty": decimal_column(
+                            book.bid_qty.reshape(-1), book.lot, null_zero=True
+                        ),
+                        "ask_px": decimal_column(
+                            book.ask_px.reshape(-1), book.tick, null_zero=True
+                        ),
+                        "ask_qty": decimal_column(
+                            book.ask_qty.reshape(-1), book.lot, null_zero=True
+                        ),
+                    }
+                )
+                self.con.register("_levels", long)
+                try:
+                    self.con.execute(
+                        "INSERT INTO book_levels SELECT ts, symbol, level, "
+                        f"bid_px::{_DEC}, bid_qty::{_DEC}, ask_px::{_DEC}, ask_qty::{_DEC}, "
+                        f"{file_id} FROM _levels WHERE bid_px IS NOT NULL OR ask_px IS NOT NULL"
+                    )
+                finally:
+                    self.con.unregister("_levels")
+        return IngestResult(kind, label, sha, n, file_id, False, ts_min, ts_max)
+
+    # --- load (same shapes as mmsla.io.tables) ----------------------------------
+
+    def _scale(self, kind_like: str, table: str, column: str, where: str, params: list[Any]) -> int:
+        row = self.con.execute(
+            f"SELECT max(f.{column}) FROM ingested_files f WHERE f.file_id IN "
+            f"(SELECT DISTINCT file_id FROM {table} WHERE {where}) AND f.kind LIKE ?",
+            [*params, kind_like],
+        ).fetchall()
+        return int(row[0][0]) if row[0][0] is not None else 0
+
+    @staticmethod
+    def _where(
+        symbol: str | None, start_ns: int | None, end_ns: int | None
+    ) -> tuple[str, list[Any]]:
+        """Rows of `symbol` in [start, end), plus each symbol's last row before start."""
+        conds: list[str] = ["TRUE"]
+        params: list[Any] = []
+        if symbol is not None:
+            conds.append("symbol = ?")
+            params.append(symbol)
+        if end_ns is not None:
+            conds.append("ts < ?")
+            params.append(end_ns)
+        if start_ns is not None:
+            conds.append(
+                "(ts >= ? OR ts = (SELECT max(ts) FROM {t} p WHERE p.symbol = {t}.symbol "
+                "AND p.ts < ?))"
+            )
+            params.extend([start_ns, start_ns])
+        return " AND ".join(conds), params
+
+    def load_quotes(
+        self, *, symbol: str | None = None, start_ns: int | None = None, end_ns: int | None = None
+    ) -> dict[str, QuoteArrays]:
+        """Quote rows per symbol in time order, as `QuoteArrays` (see `_where` for the range)."""
+        where, params = self._where(symbol, start_ns, end_ns)
+        where = where.format(t="quotes")
+        px_s = self._scale("quotes", "quotes", "px_scale", where, params)
+        qty_s = self._scale("quotes", "quotes", "qty_scale", where, params)
+        tbl = self.con.sql(
+            f"SELECT symbol, ts, {_ints('bid_px', px_s)} AS bid_px, "
+            f"{_ints('bid_qty', qty_s)} AS bid_qty, {_ints('ask_px', px_s)} AS ask_px, "
+            f"{_ints('ask_qty', qty_s)} AS ask_qty, {_int_levels('bid_levels', px_s, qty_s)} "
+            f"AS bid_levels, {_int_levels('ask_levels', px_s, qty_s)} AS ask_levels, "
+            f"coalesce(lower(event) = 'fill', false) AS is_fill FROM quotes WHERE {where} "
+            "ORDER BY symbol, ts, file_id, line",
+            params=params,
+        ).to_arrow_table()
+        out: dict[str, QuoteArrays] = {}
+        deep = max(_max_len(tbl.column("bid_levels")), _max_len(tbl.column("ask_levels")))
+        for sym, part in _by_symbol(tbl):
+            n = part.num_rows
+            sides: dict[str, np.ndarray[Any, Any]] = {}
+            for side in ("bid", "ask"):
+                px = np.zeros((n, deep + 1), dtype=np.int64)
+                qty = np.zeros((n, deep + 1), dtype=np.int64)
+                px[:, 0] = _np(part.column(f"{side}_px"))[0]
+                qty[:, 0] = _np(part.column(f"{side}_qty"))[0]
+                _fill_levels(part.column(f"{side}_levels"), px, qty)
+                sides[f"{side}_px"], sides[f"{side}_qty"] = px, qty
+            out[sym] = QuoteArrays(
+                symbol=sym,
+                ts_ns=np.asarray(part.column("ts"), dtype=np.int64),
+                bid_px=sides["bid_px"],
+                bid_qty=sides["bid_qty"],
+                ask_px=sides["ask_px"],
+                ask_qty=sides["ask_qty"],
+                is_fill=np.asarray(part.column("is_fill"), dtype=bool),
+                px_scale=px_s,
+                qty_scale=qty_s,
+            )
+        return out
+
+    def load_market(
+        self, *, symbol: str | None = None, start_ns: int | None = None, end_ns: int | None = None
+    ) -> dict[str, MarketArrays]:
+        """Market best bid/offer per symbol in time order, as `MarketArrays`."""
+        where, params = self._where(symbol, start_ns, end_ns)
+        where = where.format(t="market")
+        px_s = self._scale("%", "market", "px_scale", where, params)
+        qty_s = self._scale("%", "market", "qty_scale", where, params)
+        tbl = self.con.sql(
+            f"SELECT symbol, ts, {_ints('bid_px', px_s)} AS bid_px, "
+            f"{_ints('ask_px', px_s)} AS ask_px, {_ints('bid_qty', qty_s)} AS bid_qty, "
+            f"{_ints('ask_qty', qty_s)} AS ask_qty FROM market "
+            f"WHERE {where} ORDER BY symbol, ts, file_id, line",
+            params=params,
+        ).to_arrow_table()
+        out: dict[str, MarketArrays] = {}
+        for sym, part in _by_symbol(tbl):
+            bp, bok = _np(part.column("bid_px"))
+            ap, aok = _np(part.column("ask_px"))
+            out[sym] = MarketArrays(
+                symbol=sym,
+                ts_ns=np.asarray(part.column("ts"), dtype=np.int64),
+                bid_px=bp,
+                ask_px=ap,
+                bid_qty=_np(part.column("bid_qty"))[0],
+                ask_qty=_np(part.column("ask_qty"))[0],
+                bid_ok=bok,
+                ask_ok=aok,
+                px_scale=px_s,
+                qty_scale=qty_s,
+            )
+        return out
+
+    def load_states(
+        self, *, symbol: str | None = None, start_ns: int | None = None, end_ns: int | None = None
+    ) -> list[StateInterval]:
+        """State intervals overlapping [start, end) that apply to `symbol` (or to all)."""
+        conds: list[str] = ["TRUE"]
+        params: list[Any] = []
+        if symbol is not None:
+            conds.append("(symbol IS NULL OR symbol = ?)")
+            params.append(symbol)
+        if start_ns is not None:
+            conds.append("ts_end > ?")
+            params.append(start_ns)
+        if end_ns is not None:
+            conds.append("ts_start < ?")
+            params.append(end_ns)
+        rows = self.con.execute(
+            "SELECT ts_start, ts_end, symbol, state, reason FROM market_states "
+            f"WHERE {' AND '.join(conds)} ORDER BY ts_start, file_id, line",
+            params,
+        ).fetchall()
+        return [StateInterval(int(a), int(b), s, st, r) for a, b, s, st, r in rows]
+
+    def load_fills(
+        self, *, symbol: str | None = None, start_ns: int | None = None, end_ns: int | None = None
+    ) -> dict[str, FillArrays]:
+        """Fills per symbol in time order, as `FillArrays` (ts in [start, end))."""
+        conds: list[str] = ["TRUE"]
+        params: list[Any] = []
+        for cond, value in (("symbol = ?", symbol), ("ts >= ?", start_ns), ("ts < ?", end_ns)):
+            if value is not None:
+                conds.append(cond)
+                params.append(value)
+        where = " AND ".join(conds)
+        px_s = self._scale("fills", "fills", "px_scale", where, params)
+        qty_s = self._scale("fills", "fills", "qty_scale", where, params)
+        tbl = self.con.sql(
+            "SELECT symbol, ts, CASE side WHEN 'buy' THEN 1 ELSE -1 END::TINYINT AS side, "
+            f"{_ints('px', px_s)} AS px, {_ints('qty', qty_s)} AS qty "
+            f"FROM fills WHERE {where} ORDER BY symbol, ts, file_id, line",
+            params=params,
+        ).to_arrow_table()
+        out: dict[str, FillArrays] = {}
+        for sym, part in _by_symbol(tbl):
+            out[sym] = FillArrays(
+                sym,
+                np.asarray(part.column("ts"), dtype=np.int64),
+                np.asarray(part.column("side"), dtype=np.int8),
+                _np(part.column("px"))[0],
+                _np(part.column("qty"))[0],
+                px_s,
+                qty_s,
+            )
+        return out
+
+
+_DEC = "DECIMAL(38,18)"
+
+
+def _ints(column: str, scale: int) -> str:
+    """SQL: a DECIMAL column as BIGINT units of 10**-scale (exact: scale is the files' own)."""
+    return f"CAST({column} * CAST({10**scale} AS DECIMAL(19,0)) AS BIGINT)"
+
+
+def _int_levels(column: str, px_scale: int, qty_scale: int) -> str:
+    return (
+        f"list_transform({column}, lambda x: {{'px': {_ints('x.px', px_scale)}, "
+        f"'qty': {_ints('x.qty', qty_scale)}}})"
+    )
+
+
+def _np(col: pa.ChunkedArray) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
+    """An int64 column with nulls as (values with 0 for null, present mask)."""
+    present = np.asarray(pc.is_valid(col), dtype=bool)
+    return np.asarray(pc.fill_null(col, 0), dtype=np.int64), present
+
+
+def _decimals(step: Decimal) -> int:
+    exp = step.normalize().as_tuple().exponent
+    assert isinstance(exp, int)
+    return max(0, -exp)
+
+
+def _by_symbol(tbl: pa.Table) -> Iterator[tuple[str, pa.Table]]:
+    """Split a table sorted by symbol into (symbol, rows) parts."""
+    if tbl.num_rows == 0:
+        return
+    symbols = tbl.column("symbol").combine_chunks()
+    starts = np.flatnonzero(
+        np.concatenate([[True], np.asarray(pc.not_equal(symbols[1:], symbols[:-1]))])
+    )
+    ends = np.append(starts[1:], tbl.num_rows)
+    for a, b in zip(starts, ends, strict=True):
+        yield str(symbols[int(a)].as_py()), tbl.slice(int(a), int(b - a))
+
+
+def _max_len(col: pa.ChunkedArray) -> int:
+    lengths = pc.list_value_length(col)
+    top = pc.max(lengths).as_py()
+    return int(top or 0)
+
+
+def _fill_levels(col: pa.ChunkedArray, px: np.ndarray[Any, Any], qty: np.ndarray[Any, Any]) -> None:
+    """Write levels 2.. of a list<struct<px, qty>> column into columns 1.. of px/qty."""
+    arr = col.combine_chunks() if col.num_chunks else pa.array([], type=col.type)
+    lengths = np.asarray(pc.fill_null(pc.list_value_length(arr), 0), dtype=np.int64)
+    if not lengths.any():
+        return
+    flat = pc.list_flatten(arr)
+    rows = np.repeat(np.arange(len(lengths)), lengths)
+    starts = np.cumsum(lengths) - lengths
+    idx = np.arange(int(lengths.sum())) - np.repeat(starts, lengths)
+    px[rows, idx + 1] = np.asarray(flat.field("px"), dtype=np.int64)
+    qty[rows, idx + 1] = np.asarray(flat.field("qty"), dtype=np.int64)
