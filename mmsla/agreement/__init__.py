@@ -1,4 +1,4 @@
-"""Agreement files: parse (YAML/JSON), validate (jsonschema, then semantic checks), build `Agreement`.
+"""Agreement files: parse (YAML/JSON), validate (schema, then semantics), build `Agreement`.
 
 `load_agreement(path)` is the one entry point; every problem found is collected
 and raised together as `mmsla.errors.AgreementError` (`FILE: path.to.key: message`).

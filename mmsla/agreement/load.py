@@ -107,17 +107,20 @@ def _schema_problems(data: Any) -> Problems:
 
 def _describe(error: ValidationError) -> Problems:
     where = list(error.absolute_path)
-    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
-        allowed = set(error.schema.get("properties", {}))
-        return [(_key([*where, k]), "unknown key") for k in error.instance if k not in allowed]
+    schema: dict[str, Any] = error.schema if isinstance(error.schema, dict) else {}
+    instance: Any = error.instance
+    if error.validator == "additionalProperties" and isinstance(instance, dict):
+        allowed = set(schema.get("properties", {}))
+        return [(_key([*where, k]), "unknown key") for k in instance if k not in allowed]
     if error.validator == "required" and isinstance(error.validator_value, list):
-        missing = [k for k in error.validator_value if k not in error.instance]
+        missing = [k for k in error.validator_value if k not in instance]
         return [(_key([*where, k]), "required key is missing") for k in missing]
     if error.validator == "enum":
-        options = ", ".join(str(v) for v in error.validator_value)
-        return [(_key(where), f"{error.instance!r} is not one of: {options}")]
+        values: list[Any] = list(error.validator_value)  # type: ignore[arg-type]
+        options = ", ".join(str(v) for v in values)
+        return [(_key(where), f"{instance!r} is not one of: {options}")]
     if error.validator == "pattern" and where and where[-1] in ("start", "end"):
-        return [(_key(where), f"{error.instance!r} is not a clock time HH:MM or HH:MM:SS")]
+        return [(_key(where), f"{instance!r} is not a clock time HH:MM or HH:MM:SS")]
     return [(_key(where), error.message)]
 
 
@@ -228,9 +231,7 @@ def _terms(raw: dict[str, Any]) -> Terms:
         two_sided=bool(raw.get("two_sided", True)),
         max_spread=None
         if ms is None
-        else MaxSpread(
-            _dec(ms["value"]), ms.get("unit", "pct"), ms.get("reference", "own_mid")
-        ),
+        else MaxSpread(_dec(ms["value"]), ms.get("unit", "pct"), ms.get("reference", "own_mid")),
         min_size=None
         if mz is None
         else MinSize(_opt_dec(mz.get("qty")), _opt_dec(mz.get("notional"))),
@@ -248,9 +249,7 @@ def _terms(raw: dict[str, Any]) -> Terms:
         presence=None if pr is None else Presence(_dec(pr["min_pct"])),
         side_uptime=None
         if su is None
-        else SideUptime(
-            _dec(su["min_pct"]), su.get("combine", "avg"), _dec(su.get("min_qty", 0))
-        ),
+        else SideUptime(_dec(su["min_pct"]), su.get("combine", "avg"), _dec(su.get("min_qty", 0))),
         at_inside=None
         if ai is None
         else AtInside(

@@ -20,24 +20,24 @@ class _ExactLoader(yaml.SafeLoader):
     """SafeLoader with exact decimals and clock times kept as text."""
 
 
-def _construct_float(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
-    text = str(loader.construct_scalar(node))  # type: ignore[arg-type]
+def _construct_float(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
+    text = str(loader.construct_scalar(node))
     if ":" in text:
         return text
     try:
         return Decimal(text.replace("_", ""))
     except InvalidOperation:
-        return loader.construct_yaml_float(node)  # .inf / .nan: the schema checks rejects them
+        return loader.construct_yaml_float(node)  # .inf / .nan: the schema rejects them
 
 
-def _construct_int(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
-    text = str(loader.construct_scalar(node))  # type: ignore[arg-type]
+def _construct_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
+    text = str(loader.construct_scalar(node))
     if ":" in text:
         return text
     return loader.construct_yaml_int(node)
 
 
-def _construct_timestamp(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+def _construct_timestamp(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
     value = loader.construct_yaml_timestamp(node)
     return value.isoformat() if isinstance(value, date) else value
 
@@ -55,7 +55,7 @@ def parse_text(text: str, *, json_syntax: bool) -> Any:
         except json.JSONDecodeError as e:
             raise ValueError(f"invalid JSON: {e.msg} at line {e.lineno} column {e.colno}") from e
     try:
-        return yaml.load(text, Loader=_ExactLoader)  # noqa: S506 - SafeLoader subclass
+        return yaml.load(text, Loader=_ExactLoader)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f" at line {mark.line + 1} column {mark.column + 1}" if mark is not None else ""

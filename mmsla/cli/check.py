@@ -18,7 +18,8 @@ import click
 
 from mmsla.agreement import load_agreement
 from mmsla.io.tables import read_fills, read_market, read_quote_log, read_states
-from mmsla.obligations import CheckResult, check as run_check
+from mmsla.obligations import CheckResult
+from mmsla.obligations import check as run_check
 from mmsla.obligations.result import DayResult
 
 
@@ -132,7 +133,9 @@ def render_csv(result: CheckResult) -> str:
             len(d.breaches),
             d.passed,
         ]
-        writer.writerow(["" if v is None else str(v).lower() if isinstance(v, bool) else v for v in row])
+        writer.writerow(
+            ["" if v is None else str(v).lower() if isinstance(v, bool) else v for v in row]
+        )
     return out.getvalue()
 
 
@@ -145,7 +148,11 @@ def render_csv(result: CheckResult) -> str:
 @click.option("--from", "from_day", metavar="DATE", help="first trading day (inclusive)")
 @click.option("--to", "to_day", metavar="DATE", help="last trading day (inclusive)")
 @click.option(
-    "--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "csv"]),
+    default="table",
+    show_default=True,
 )
 @click.pass_context
 def check(

@@ -15,7 +15,10 @@ from decimal import Decimal
 
 @dataclass(frozen=True)
 class MaxSpread:
-    """Spread limit: `value` in `unit` (abs|ticks|bps|pct) of `reference` (own_mid|market_mid|bid|ask)."""
+    """Spread limit: `value` in `unit` (abs|ticks|bps|pct) of `reference`.
+
+    `reference` is own_mid|market_mid|bid|ask (ignored for abs and ticks).
+    """
 
     value: Decimal
     unit: str = "pct"
@@ -113,9 +116,7 @@ class Terms:
     def needs_market(self) -> bool:
         """True when some term refers to the market reference (market_mid or BBO)."""
         refs = [
-            t.reference
-            for t in (self.max_spread, self.depth, self.price_band)
-            if t is not None
+            t.reference for t in (self.max_spread, self.depth, self.price_band) if t is not None
         ]
         return "market_mid" in refs or self.at_inside is not None
 

@@ -52,7 +52,7 @@ class RawTable:
 
 
 def read_raw(path: str | Path, required: tuple[str, ...]) -> RawTable:
-    """Read `path` by extension (.csv, .jsonl/.ndjson/.json, .parquet/.pq); check required columns."""
+    """Read `path` by extension (.csv, .jsonl/.ndjson/.json, .parquet/.pq); check columns."""
     name = str(path)
     lower = name.lower()
     if not Path(name).is_file():
@@ -167,7 +167,9 @@ def _from_decimal(raw: RawTable, column: str, arr: pa.Array) -> tuple[I64, Bools
     scale = int(arr.type.scale)
     arr = pc.cast(arr, pa.decimal128(38, scale))
     present = np.asarray(pc.is_valid(arr))
-    words = np.frombuffer(arr.buffers()[1], dtype=np.int64)[2 * arr.offset : 2 * (arr.offset + len(arr))]
+    words = np.frombuffer(arr.buffers()[1], dtype=np.int64)[
+        2 * arr.offset : 2 * (arr.offset + len(arr))
+    ]
     low, high = words[0::2].copy(), words[1::2]
     fits = (high == (low >> 63)) | ~present
     if not fits.all():
@@ -232,7 +234,7 @@ def text_column(raw: RawTable, column: str) -> pa.Array:
 
 
 def dictionary_codes(arr: pa.Array) -> tuple[list[str | None], npt.NDArray[np.int32]]:
-    """Dictionary-encode a text column: (distinct values, int32 code per row; null is its own code)."""
+    """Dictionary-encode a text column: (distinct values, int32 code per row)."""
     encoded = pc.dictionary_encode(arr, null_encoding="encode")
     values = encoded.dictionary.to_pylist()
     return values, np.asarray(encoded.indices.cast(pa.int32()))

@@ -116,7 +116,9 @@ def _level_columns(raw: RawTable) -> int:
     return levels
 
 
-def _group_order(raw: RawTable, symbols: pa.Array, ts: I64, kind: str) -> tuple[list[str], list[npt.NDArray[np.intp]]]:
+def _group_order(
+    raw: RawTable, symbols: pa.Array, ts: I64, kind: str
+) -> tuple[list[str], list[npt.NDArray[np.intp]]]:
     """Row indices per symbol, stable-sorted by time; one warning if any symbol was out of order."""
     if symbols.null_count:
         bad = ~np.asarray(pc.is_valid(symbols))

@@ -1,4 +1,4 @@
-"""The obligation engine: per-instant validity, interval bookkeeping, presence and the other measures.
+"""The obligation engine: per-instant validity, interval bookkeeping, presence and other measures.
 
 One engine, two drivers:
 

@@ -67,7 +67,8 @@ def check(
     if needs_market and market is None:
         raise InputError(
             "--market",
-            f"the agreement needs a market reference file (market_mid or at_inside) for {needs_market[0]}",
+            "the agreement needs a market reference file (market_mid or at_inside) "
+            f"for {needs_market[0]}",
         )
     touched = days_touched(agreement, quotes)
     if touched is None and (first_day is None or last_day is None):

@@ -84,7 +84,7 @@ def day_frame(agreement: Agreement, day: date) -> DayFrame:
 
 
 def sample_times(agreement: Agreement, frame: DayFrame) -> I64 | None:
-    """Snapshot sample instants `start + k * interval` inside the window; None when time-weighted."""
+    """Snapshot sample instants `start + k * interval` in the window; None if time-weighted."""
     m = agreement.measurement
     if m.mode != "snapshot" or m.interval_s is None:
         return None

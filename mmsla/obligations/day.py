@@ -62,7 +62,7 @@ def evaluate_day(
     hi: int,
     samples: I64 | None,
 ) -> DayResult:
-    """Measures of `symbol` on `day` from segments `lo:hi` of `segs` (snapshot `samples` or None)."""
+    """Measures of `symbol` on `day` from segments `lo:hi` of `segs`; `samples` when snapshot."""
     terms = agreement.terms_for(symbol)
     start, end = segs.start[lo:hi], segs.end[lo:hi]
     mask, qi = segs.mask[lo:hi], segs.qi[lo:hi]
@@ -262,6 +262,7 @@ def _stats(dur: I64, bid_px: I64, bid_qty: I64, ask_px: I64, ask_qty: I64, qty_s
         on = qty > 0
         if w[on].sum() <= 0:
             return None
-        return float(np.average(qty[on].astype(np.float64), weights=w[on])) / 10**qty_scale
+        mean = float(np.average(qty[on].astype(np.float64), weights=w[on]))
+        return mean / float(10**qty_scale)
 
     return Stats(spread_bps, tw_qty(bid_qty), tw_qty(ask_qty))

@@ -101,7 +101,8 @@ def _flat(intervals: Intervals) -> I64:
 
 def _inside(flat_edges: I64, t: I64) -> Bools:
     """Whether each instant lies in the union given by sorted flat edges [a0, b0, a1, b1, ...]."""
-    return (np.searchsorted(flat_edges, t, side="right") % 2) == 1
+    out: Bools = (np.searchsorted(flat_edges, t, side="right") % 2) == 1
+    return out
 
 
 def empty_quotes(symbol: str) -> QuoteArrays:
@@ -209,11 +210,6 @@ def build_segments(
         stressed.any()
         and (policy.stressed_spread_multiplier != 1 or policy.stressed_size_multiplier != 1)
     )
-    kwargs = {
-        "tick_size": inst.tick_size,
-        "spread_multiplier": policy.stressed_spread_multiplier,
-        "size_multiplier": policy.stressed_size_multiplier,
-    }
     if not varying and len(q):
         row_mask = validity_mask(
             Book(q.bid_px, q.bid_qty, q.ask_px, q.ask_qty, q.px_scale, q.qty_scale),
