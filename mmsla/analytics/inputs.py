@@ -60,13 +60,13 @@ def fills_frame(fills: pd.DataFrame | Iterable[Fill]) -> pd.DataFrame:
     bad = ~side.isin(["buy", "sell"])
     if bad.any():
         raise InputError(_FILLS, f"side must be buy or sell, got {fills['side'][bad].iloc[0]!r}")
-    px = [to_decimal(v, "px") for v in fills["px"]]
-    qty = [to_decimal(v, "qty") for v in fills["qty"]]
+    px = [to_decimal(v, "px") for v in fills["px"].tolist()]
+    qty = [to_decimal(v, "qty") for v in fills["qty"].tolist()]
     if any(q <= 0 for q in qty):
         raise InputError(_FILLS, "qty must be positive")
     if any(p <= 0 for p in px):
         raise InputError(_FILLS, "px must be positive")
-    fee_src = fills["fee"] if "fee" in fills.columns else [0] * n
+    fee_src = fills["fee"].tolist() if "fee" in fills.columns else [0] * n
     fee = [Decimal(0) if _is_null(v) else to_decimal(v, "fee") for v in fee_src]
     liq = fills["liquidity"] if "liquidity" in fills.columns else pd.Series([None] * n)
     try:
@@ -84,9 +84,9 @@ def fills_frame(fills: pd.DataFrame | Iterable[Fill]) -> pd.DataFrame:
             "liquidity": pd.Series(liq).to_numpy(dtype=object),
         }
     )
-    out["px_f"] = np.array([float(p) for p in px], dtype=np.float64)
-    out["qty_f"] = np.array([float(q) for q in qty], dtype=np.float64)
-    out["fee_f"] = np.array([float(f) for f in fee], dtype=np.float64)
+    out["px_f"] = out["px"].to_numpy().astype(np.float64)
+    out["qty_f"] = out["qty"].to_numpy().astype(np.float64)
+    out["fee_f"] = out["fee"].to_numpy().astype(np.float64)
     return out.sort_values("ts", kind="stable").reset_index(drop=True)
 
 

@@ -45,9 +45,7 @@ class MarkoutStats:
 def _mid_at(fills: pd.DataFrame, mids: MidIndex, offset_ns: int, strict: bool) -> F64:
     out = np.full(len(fills), np.nan)
     ts = fills["ts"].to_numpy(dtype=np.int64)
-    sym = fills["symbol"].to_numpy()
-    for s in np.unique(sym):
-        rows = np.flatnonzero(sym == s)
+    for s, rows in fills.groupby("symbol", sort=False).indices.items():
         out[rows] = mids.asof(str(s), ts[rows] + offset_ns, strict=strict)
     return out
 

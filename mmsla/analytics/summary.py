@@ -20,8 +20,9 @@ fees) and per interval (only intervals whose PnL changed).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from decimal import Decimal
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -89,6 +90,20 @@ class PerformanceSummary:
     profit_factor_intervals: float | None
     inventory: tuple[InventoryStats, ...]
 
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready data for templates and `--format json`: decimals as strings."""
+        return cast(dict[str, Any], _plain(asdict(self)))
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
 
 def summarise(
     fills: pd.DataFrame | Iterable[Fill],
@@ -152,7 +167,8 @@ def summarise(
     eq_grid = equity_curve(f, mi, grid)
     returns = np.diff(eq_grid)
     ppy = periods_per_year(interval_ns) if annualisation is None else annualisation
-    events = np.unique(np.concatenate([[start], stamps[(stamps >= start) & (stamps <= end)]]))
+    events = np.sort(np.concatenate([[start], stamps[(stamps >= start) & (stamps <= end)]]))
+    events = events[np.concatenate([[True], np.diff(events) != 0])]
     eq_events = equity_curve(f, mi, events.astype(np.int64))
     closes = np.array(
         [float(r) for r, c in zip(fifo.realised, fifo.closed_qty, strict=True) if c > 0],

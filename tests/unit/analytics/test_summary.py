@@ -133,3 +133,20 @@ def test_inventory_stats(summary) -> None:  # type: ignore[no-untyped-def]
     assert inv.tw_mean_qty == pytest.approx(-236 / 120)
     assert inv.tw_mean_abs_qty == pytest.approx(654 / 120)
     assert inv.max_abs_qty == 15.0 and inv.final_qty == D(-5)
+
+
+def test_to_dict_is_json_ready_with_decimal_strings(summary) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    d = json.loads(json.dumps(summary.to_dict()))
+    assert d["total"] == "-0.357" and d["fees"]["rebates"] == "0.023"
+    assert d["by_symbol"][0]["mark"] == "100.4"
+    assert d["max_drawdown"]["amount"] == pytest.approx(3.0)
+    assert [m["horizon_s"] for m in d["markouts"]] == [1, 10, 60, 100]
+
+
+def test_a_session_without_fills() -> None:
+    s = summarise([], MIDS, interval_ns=60 * SEC)
+    assert s.n_fills == 0 and s.total == 0 and s.sharpe is None
+    assert s.interval_pnl == (0.0, 0.0) and s.inventory == ()
+    assert s.spread_capture.n == 0 and s.spread_capture.per_unit is None
