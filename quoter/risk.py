@@ -64,6 +64,7 @@ __all__ = [
     "SymbolLimits",
     "TradingState",
     "TradingStateChanged",
+    "event_fields",
 ]
 
 
@@ -190,6 +191,46 @@ class Rebuilt:
 RiskEvent = RiskDenied | TradingStateChanged | KillSwitchChanged | RebuildRequired | Rebuilt
 
 
+def event_fields(event: RiskEvent) -> dict[str, object]:
+    """JSON-ready fields of a `risk` bus event (DESIGN.md section 8) without the envelope.
+
+    The publisher adds `type: "risk"`, `seq`, `ts_init` and `source`; `kind`
+    says which risk event this is. Ids are sorted so the payload is stable.
+    """
+    if isinstance(event, RiskDenied):
+        return {
+            "kind": "denied",
+            "ts_event": event.ts_ns,
+            "client_id": event.client_id,
+            "symbol": event.symbol,
+            "reason": event.reason.value,
+            "detail": event.detail,
+        }
+    if isinstance(event, TradingStateChanged):
+        return {
+            "kind": "state_changed",
+            "ts_event": event.ts_ns,
+            "old": event.old.value,
+            "new": event.new.value,
+            "reason": event.reason,
+        }
+    if isinstance(event, KillSwitchChanged):
+        return {
+            "kind": "kill_switch",
+            "ts_event": event.ts_ns,
+            "engaged": event.engaged,
+            "reason": event.reason,
+            "cancel_ids": sorted(event.cancel_ids),
+        }
+    if isinstance(event, RebuildRequired):
+        return {
+            "kind": "rebuild_required",
+            "ts_event": event.ts_ns,
+            "lost_ids": sorted(event.lost_ids),
+        }
+    return {"kind": "rebuilt", "ts_event": event.ts_ns, "open_orders": event.open_orders}
+
+
 # ---- internals ------------------------------------------------------------------------
 
 
@@ -314,7 +355,8 @@ class RiskEngine:
     def check(self, intent: Intent, now_ns: int) -> Approved | Denied:
         """Approve (and start tracking) or deny one intent at `now_ns`."""
         if isinstance(intent, CancelIntent):
-            self._msgs.append(now_ns)  # counted, never denied
+            if self._max_msgs is not None:
+                self._msgs.append(now_ns)  # counted, never denied
             return APPROVED
         sym = self._syms.get(intent.instrument.symbol)
         if sym is None:

@@ -314,3 +314,52 @@ def test_per_symbol_limits_override_default() -> None:
     assert r.check(order(B, "1", "0.5", inst=XYZ), 0) is APPROVED
     assert reason(r.check(order(B, "1", "0.6", inst=XYZ), 0)) is DenyReason.MAX_ORDER_QTY
     assert reason(r.check(order(B, "1", "2"), 0)) is DenyReason.MAX_ORDER_QTY
+
+
+def test_event_fields_are_json_ready() -> None:
+    import json
+
+    from quoter.risk import event_fields
+
+    r = engine(default=SymbolLimits(max_order_qty=D(1)))
+    a = order(B, "100", "1", cid="a1")
+    r.check(a, 1)
+    r.check(order(B, "100", "2", cid="big"), 2)
+    r.engage_kill_switch(3, "pull all")
+    r.set_state(TradingState.REDUCE_ONLY, 4, "inventory")
+    r.on_disconnect(5)
+    r.on_rebuilt(6)
+    got = [json.loads(json.dumps(event_fields(e))) for e in r.drain_events()]
+    assert got == [
+        {
+            "kind": "denied",
+            "ts_event": 2,
+            "client_id": "big",
+            "symbol": "ABC",
+            "reason": "max_order_qty",
+            "detail": "2 lots > 1",
+        },
+        {
+            "kind": "kill_switch",
+            "ts_event": 3,
+            "engaged": True,
+            "reason": "pull all",
+            "cancel_ids": ["a1"],
+        },
+        {
+            "kind": "state_changed",
+            "ts_event": 4,
+            "old": "active",
+            "new": "reduce_only",
+            "reason": "inventory",
+        },
+        {"kind": "rebuild_required", "ts_event": 5, "lost_ids": ["a1"]},
+        {"kind": "rebuilt", "ts_event": 6, "open_orders": 0},
+    ]
+
+
+def test_cancels_are_not_remembered_without_a_rate_limit() -> None:
+    r = engine()
+    for i in range(1000):
+        assert r.check(CancelIntent(f"c{i}", "x", ABC, B), i) is APPROVED
+    assert len(r._msgs) == 0
