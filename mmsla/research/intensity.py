@@ -26,7 +26,6 @@ import numpy as np
 import numpy.typing as npt
 
 F64 = npt.NDArray[np.float64]
-I64 = npt.NDArray[np.int64]
 NS_PER_S = 1_000_000_000
 
 
@@ -44,26 +43,30 @@ class IntensityFit:
 
 
 def trade_depths(
-    trade_ts_ns: I64,
-    trade_px: F64,
-    trade_side: npt.NDArray[np.int8] | I64,
-    book_ts_ns: I64,
-    mid_px: F64,
+    trade_ts_ns: npt.ArrayLike,
+    trade_px: npt.ArrayLike,
+    trade_side: npt.ArrayLike,
+    book_ts_ns: npt.ArrayLike,
+    mid_px: npt.ArrayLike,
 ) -> F64:
     """Depth of each trade from the prevailing mid; NaN where no mid precedes it.
 
     `trade_side` is the aggressor: +1 buyer-initiated, -1 seller-initiated.
     Book timestamps must be non-decreasing.
     """
-    idx = np.searchsorted(book_ts_ns, trade_ts_ns, side="left") - 1
+    t_ts = np.asarray(trade_ts_ns, dtype=np.int64)
+    t_px = np.asarray(trade_px, dtype=np.float64)
+    b_ts = np.asarray(book_ts_ns, dtype=np.int64)
+    mid_px = np.asarray(mid_px, dtype=np.float64)
+    idx = np.searchsorted(b_ts, t_ts, side="left") - 1
     have = (idx >= 0) & np.isfinite(mid_px[np.maximum(idx, 0)])
     m = mid_px[np.maximum(idx, 0)]
-    depth = np.where(np.asarray(trade_side, dtype=np.int64) > 0, trade_px - m, m - trade_px)
+    depth = np.where(np.asarray(trade_side, dtype=np.int64) > 0, t_px - m, m - t_px)
     return np.where(have, np.maximum(depth, 0.0), np.nan)
 
 
 def fit_intensity(
-    depths_px: F64,
+    depths_px: npt.ArrayLike,
     duration_s: float,
     step_px: float,
     *,
@@ -77,7 +80,8 @@ def fit_intensity(
     """
     if not (duration_s > 0 and step_px > 0):
         raise ValueError("fit_intensity needs duration_s > 0 and step_px > 0")
-    d = np.sort(depths_px[np.isfinite(depths_px)])
+    raw = np.asarray(depths_px, dtype=np.float64)
+    d = np.sort(raw[np.isfinite(raw)])
     if d.size == 0:
         raise ValueError("no trades with a prevailing mid")
     top = float(d[-1]) if max_depth_px is None else max_depth_px
@@ -114,21 +118,23 @@ def fit_intensity(
 
 
 def calibrate(
-    trade_ts_ns: I64,
-    trade_px: F64,
-    trade_side: npt.NDArray[np.int8] | I64,
-    book_ts_ns: I64,
-    mid_px: F64,
+    trade_ts_ns: npt.ArrayLike,
+    trade_px: npt.ArrayLike,
+    trade_side: npt.ArrayLike,
+    book_ts_ns: npt.ArrayLike,
+    mid_px: npt.ArrayLike,
     step_px: float,
     *,
     max_depth_px: float | None = None,
     min_count: int = 20,
 ) -> IntensityFit:
     """Depths from the arrays, then the fit; duration = first book row to last trade."""
-    depths = trade_depths(trade_ts_ns, trade_px, trade_side, book_ts_ns, mid_px)
-    if trade_ts_ns.size == 0 or book_ts_ns.size == 0:
+    t_ts = np.asarray(trade_ts_ns, dtype=np.int64)
+    b_ts = np.asarray(book_ts_ns, dtype=np.int64)
+    if t_ts.size == 0 or b_ts.size == 0:
         raise ValueError("need at least one trade and one book row")
-    duration_s = (int(trade_ts_ns.max()) - int(book_ts_ns.min())) / NS_PER_S
+    depths = trade_depths(t_ts, trade_px, trade_side, b_ts, mid_px)
+    duration_s = (int(t_ts.max()) - int(b_ts.min())) / NS_PER_S
     return fit_intensity(
         depths, duration_s, step_px, max_depth_px=max_depth_px, min_count=min_count
     )
