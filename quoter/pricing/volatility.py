@@ -26,8 +26,8 @@ NS_PER_S = 1_000_000_000
 class EwmaConfig:
     """`half_life_s`: seconds for a sample's weight to halve; `initial_sigma_per_s` seeds it.
 
-    `min_dt_s` guards against zero or tiny steps: updates closer than this to the
-    previous accepted one only move the reference mid, never the variance.
+    `min_dt_s` guards against zero or tiny steps: an update closer than this to the
+    last accepted one is skipped (its move is counted in the next accepted return).
     """
 
     half_life_s: float
@@ -63,9 +63,9 @@ class EwmaVolatility:
             raise ValueError("EwmaVolatility.update called with a timestamp in the past")
         dt_s = (ts_ns - self._last_ts_ns) / NS_PER_S
         if dt_s < self._cfg.min_dt_s:
-            # Too close to the last sample to be a variance sample: keep the newer mid
-            # so the next return is measured from the latest price.
-            self._last_mid = mid_px
+            # Too close to the last accepted observation to be a variance sample:
+            # skip it; the next return is measured from the last accepted one, so
+            # the price move is not lost, only folded into the next sample.
             return self.sigma_per_s
         r = math.log(mid_px / self._last_mid)
         sample = r * r / dt_s

@@ -50,3 +50,16 @@ def test_rejects_time_going_backwards_and_bad_mid() -> None:
         est.update(20, 0.0)
     with pytest.raises(ValueError):
         EwmaConfig(half_life_s=0.0)
+
+
+def test_same_timestamp_updates_do_not_lose_the_move() -> None:
+    a = EwmaVolatility(EwmaConfig(half_life_s=5.0))
+    a.update(0, 100.0)
+    a.update(NS_PER_S, 100.5)
+    a.update(NS_PER_S, 101.0)  # same instant: skipped for now
+    s = a.update(2 * NS_PER_S, 101.0)
+    b = EwmaVolatility(EwmaConfig(half_life_s=5.0))
+    b.update(0, 100.0)
+    b.update(NS_PER_S, 100.5)
+    want = b.update(2 * NS_PER_S, 101.0)  # the 100.5 -> 101 move lands in this step
+    assert s == pytest.approx(want)
