@@ -98,7 +98,7 @@ class BookSide:
 
     def top(self, depth: int) -> tuple[tuple[int, int], ...]:
         levels = self.levels
-        return tuple((levels[k].px, levels[k].qty) for k in self.keys[: -depth - 1 : -1])
+        return tuple([(lv.px, lv.qty) for lv in map(levels.__getitem__, self.keys[-depth:][::-1])])
 
     def append(self, order: Order) -> None:
         """Queue `order` at the back of its price level."""

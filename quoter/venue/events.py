@@ -8,11 +8,37 @@ trade ids are engine-assigned ints. This module has no behaviour.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import MISSING, dataclass, fields
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any, TypeVar
 
 from mmsla.domain import Side
+
+T = TypeVar("T")
+
+
+def _fast_init(cls: type[T]) -> type[T]:
+    """Give a frozen slots dataclass an `__init__` that stores each field through its
+    slot descriptor: same signature, defaults and immutability afterwards, about
+    twice as fast as dataclasses' `object.__setattr__` calls (events are the
+    engine's hot path)."""
+    names = [f.name for f in fields(cls)]  # type: ignore[arg-type]
+    ns: dict[str, Any] = {f"_set_{n}": getattr(cls, n).__set__ for n in names}
+    params = []
+    for f in fields(cls):  # type: ignore[arg-type]
+        if f.default is MISSING:
+            params.append(f.name)
+        else:
+            ns[f"_def_{f.name}"] = f.default
+            params.append(f"{f.name}=_def_{f.name}")
+    body = "\n".join(f"    _set_{n}(self, {n})" for n in names)
+    src = f"def __init__(self, {', '.join(params)}):\n{body}\n"
+    exec(src, ns)  # generated from the class's own field names only
+    init = ns["__init__"]
+    init.__qualname__ = f"{cls.__qualname__}.__init__"
+    cls.__init__ = init  # type: ignore[method-assign]
+    return cls
 
 
 class RejectReason(StrEnum):
@@ -47,6 +73,7 @@ class TradingPhase(StrEnum):
     CLOSED = "closed"
 
 
+@_fast_init
 @dataclass(frozen=True, slots=True)
 class Accepted:
     ts_ns: int
@@ -61,6 +88,7 @@ class Accepted:
     slid: bool = False  # post-only slid one tick behind the opposite best
 
 
+@_fast_init
 @dataclass(frozen=True, slots=True)
 class Rejected:
     ts_ns: int
@@ -71,6 +99,7 @@ class Rejected:
     text: str = ""
 
 
+@_fast_init
 @dataclass(frozen=True, slots=True)
 class Cancelled:
     ts_ns: int
@@ -83,6 +112,7 @@ class Cancelled:
     reason: CancelReason
 
 
+@_fast_init
 @dataclass(frozen=True, slots=True)
 class Replaced:
     ts_ns: int
@@ -95,6 +125,7 @@ class Replaced:
     priority_kept: bool
 
 
+@_fast_init
 @dataclass(frozen=True, slots=True)
 class Fill:
     """One match. `*_leaves` are the remaining quantities after this fill."""
@@ -116,6 +147,7 @@ class Fill:
     taker_fee: Decimal
 
 
+@_fast_init
 @dataclass(frozen=True, slots=True)
 class TradePrinted:
     """Public trade print: what market data shows (no member identities)."""
@@ -128,6 +160,7 @@ class TradePrinted:
     aggressor: Side
 
 
+@_fast_init
 @dataclass(frozen=True, slots=True)
 class BookChanged:
     """Top-N levels after a command, best first: ((px, qty), ...) per side."""
@@ -138,6 +171,7 @@ class BookChanged:
     asks: tuple[tuple[int, int], ...]
 
 
+@_fast_init
 @dataclass(frozen=True, slots=True)
 class QuoteStatus:
     """Per-entry status of a mass quote (one side, one level)."""
@@ -152,6 +186,7 @@ class QuoteStatus:
     reason: RejectReason | None = None
 
 
+@_fast_init
 @dataclass(frozen=True, slots=True)
 class ProtectionTriggered:
     ts_ns: int
@@ -161,6 +196,7 @@ class ProtectionTriggered:
     text: str
 
 
+@_fast_init
 @dataclass(frozen=True, slots=True)
 class PhaseChanged:
     ts_ns: int

@@ -46,6 +46,11 @@ _INT = {Side.BUY: BUY, Side.SELL: SELL}
 _ZERO = Decimal(0)
 _BPS = Decimal(10_000)
 _ENTRY_PHASES = (TradingPhase.OPEN, TradingPhase.AUCTION)
+# enum members as module constants: attribute access on an Enum class is slow in the hot path
+_OPEN = TradingPhase.OPEN
+_AUCTION = TradingPhase.AUCTION
+_BUY_SIDE = Side.BUY
+_REQUESTED = CancelReason.REQUESTED
 
 
 class _Symbol:
@@ -57,6 +62,7 @@ class _Symbol:
         "dirty",
         "last_top",
         "last_trade",
+        "limits",
         "maker_rate",
         "mmp",
         "phase",
@@ -74,11 +80,12 @@ class _Symbol:
         self.taker_rate = unit * spec.taker_fee_bps
         self.band = None if spec.price_band_bps is None else band_ratio(spec.price_band_bps)
         self.mmp = None if spec.mmp is None else MmpCounter(spec.mmp)
+        self.limits = self.band is not None or spec.max_order_qty is not None
         self.phase = TradingPhase.OPEN
         self.stressed = False
         self.reference: int | None = None
         self.last_trade: int | None = None
-        self.dirty = False
+        self.dirty = 0  # bit 1: bids changed near the top, bit 2: asks
         self.last_top: tuple[tuple[tuple[int, int], ...], tuple[tuple[int, int], ...]] = ((), ())
 
 
@@ -150,21 +157,60 @@ class MatchingEngine:
         post_only: bool = False,
         ioc: bool = False,
     ) -> list[Event]:
-        """New limit order (`ioc` = immediate-or-cancel) of `qty` lots at `px` ticks."""
-        events: list[Event] = []
+        """New limit order (`ioc` = immediate-or-cancel) of `qty` lots at `px` ticks.
+
+        This is the hot path: the steps of `_enter`/`_place` are inlined here."""
         st = self._sym.get(symbol)
         if st is None:
             return [Rejected(ts_ns, symbol, member, RejectReason.UNKNOWN_SYMBOL)]
+        phase = st.phase
         if member not in self._system:
-            reason = self._admit(st, member, ts_ns)
-            if reason is None:
+            reason = None
+            if phase is not _OPEN and phase is not _AUCTION:
+                reason = RejectReason.MARKET_CLOSED
+            elif self._throttle is not None and not self._throttle.allow(member, ts_ns):
+                reason = RejectReason.THROTTLED
+            elif px <= 0 or qty <= 0 or st.limits:
                 reason = self._check_entry(st, px, qty)
-            if reason is None and ioc and st.phase is TradingPhase.AUCTION:
+            if reason is None and ioc and phase is _AUCTION:
                 reason = RejectReason.IOC_IN_AUCTION
             if reason is not None:
                 return [Rejected(ts_ns, symbol, member, reason)]
-        self._enter(st, member, _INT[side], px, qty, ts_ns, post_only, ioc, None, events)
-        self._publish(st, ts_ns, events)
+        s = BUY if side is _BUY_SIDE else SELL
+        slid = False
+        if post_only:
+            new_px = self._post_only_px(st, s, px)
+            if new_px is None:
+                return [Rejected(ts_ns, symbol, member, RejectReason.POST_ONLY_WOULD_CROSS)]
+            slid = new_px != px
+            px = new_px
+        oid = self._next_order_id
+        self._next_order_id = oid + 1
+        o = Order(oid, member, symbol, s, px, qty, post_only, ioc)
+        events: list[Event] = [
+            Accepted(ts_ns, symbol, oid, member, side, px, qty, post_only, ioc, slid)
+        ]
+        if phase is not _AUCTION:
+            opp = st.book.asks if s == BUY else st.book.bids
+            if opp.keys and s * px + opp.keys[-1] >= 0:
+                self._match(st, o, ts_ns, events)
+        if o.qty:
+            if ioc:
+                events.append(
+                    Cancelled(
+                        ts_ns, symbol, oid, member, side, px, o.qty, CancelReason.IOC_REMAINDER
+                    )
+                )
+                o.qty = 0
+            else:
+                bside = st.book.bids if s == BUY else st.book.asks
+                depth = self._depth
+                if depth is not None and (len(bside.keys) <= depth or s * px >= bside.keys[-depth]):
+                    st.dirty |= (3 - s) >> 1
+                bside.append(o)
+                self._orders[oid] = o
+        if st.dirty:
+            self._publish(st, ts_ns, events)
         return events
 
     def submit_decimal(
@@ -204,10 +250,31 @@ class MatchingEngine:
                     order_id,
                 )
             ]
+        # hot path: `_cancel` / `_remove` / `BookSide.remove` inlined
         st = self._sym[o.symbol]
-        events: list[Event] = []
-        self._cancel(st, o, ts_ns, CancelReason.REQUESTED, events)
-        self._publish(st, ts_ns, events)
+        s = o.side
+        px = o.px
+        qty = o.qty
+        bside = st.book.bids if s == BUY else st.book.asks
+        key = s * px  # the side's sort key: px for bids, -px for asks
+        keys = bside.keys
+        depth = self._depth
+        if depth is not None and (len(keys) <= depth or key >= keys[-depth]):
+            st.dirty |= (3 - s) >> 1
+        level = bside.levels[key]
+        level.qty -= qty
+        level.count -= 1
+        o.qty = 0
+        if not level.count:
+            bside.drop_level(key)
+        del self._orders[order_id]
+        if o.quote_slot is not None:
+            self._forget_quote(o)
+        events: list[Event] = [
+            Cancelled(ts_ns, o.symbol, order_id, member, _SIDE[s], px, qty, _REQUESTED)
+        ]
+        if st.dirty:
+            self._publish(st, ts_ns, events)
         return events
 
     def replace(self, member: str, order_id: int, px: int, qty: int, ts_ns: int) -> list[Event]:
@@ -239,7 +306,7 @@ class MatchingEngine:
         side = st.book.side(o.side)
         if px == o.px and leaves <= o.qty:
             if self._depth is not None and side.in_top(px, self._depth):
-                st.dirty = True
+                st.dirty |= (3 - o.side) >> 1
             side.resize(o, leaves)
             events.append(
                 Replaced(ts_ns, o.symbol, o.order_id, member, _SIDE[o.side], px, leaves, True)
@@ -306,7 +373,7 @@ class MatchingEngine:
                 if entry[1] != o.qty:
                     bside = st.book.side(o.side)
                     if self._depth is not None and bside.in_top(o.px, self._depth):
-                        st.dirty = True
+                        st.dirty |= (3 - o.side) >> 1
                     bside.resize(o, entry[1])
                 kept.add(slot)
                 continue
@@ -393,7 +460,7 @@ class MatchingEngine:
         events: list[Event] = []
         q = min(qty, o.qty)
         side = st.book.side(o.side)
-        st.dirty = True
+        st.dirty |= (3 - o.side) >> 1
         if q == o.qty:
             self._remove(st, side, o)
         else:
@@ -511,8 +578,10 @@ class MatchingEngine:
 
     def _place(self, st: _Symbol, o: Order, ts_ns: int, events: list[Event]) -> None:
         """Match an accepted order (unless in auction) and rest or cancel what is left."""
-        if st.phase is not TradingPhase.AUCTION:
-            self._match(st, o, ts_ns, events)
+        if st.phase is not _AUCTION:
+            opp = st.book.asks if o.side == BUY else st.book.bids
+            if opp.keys and o.side * o.px + opp.keys[-1] >= 0:
+                self._match(st, o, ts_ns, events)
         if not o.qty:
             if o.quote_slot is not None:
                 self._forget_quote(o)
@@ -535,7 +604,7 @@ class MatchingEngine:
             return
         side = st.book.side(o.side)
         if self._depth is not None and side.in_top(o.px, self._depth):
-            st.dirty = True
+            st.dirty |= (3 - o.side) >> 1
         side.append(o)
         self._orders[o.order_id] = o
 
@@ -546,7 +615,7 @@ class MatchingEngine:
         levels = opp.levels
         if not keys or s * o.px + keys[-1] < 0:
             return
-        st.dirty = True
+        st.dirty |= (3 + s) >> 1  # the opposite side
         symbol = o.symbol
         orders = self._orders
         stp = self._stp
@@ -676,7 +745,7 @@ class MatchingEngine:
 
     def _remove(self, st: _Symbol, side: BookSide, o: Order) -> None:
         if self._depth is not None and side.in_top(o.px, self._depth):
-            st.dirty = True
+            st.dirty |= (3 - o.side) >> 1
         side.remove(o)
 
     def _cancel(
@@ -724,7 +793,7 @@ class MatchingEngine:
             )
             if best_key is None or key < best_key:
                 best_key, price = key, p
-        st.dirty = True
+        st.dirty = 3
         while True:
             bid, ask = book.best_bid(), book.best_ask()
             if bid is None or ask is None or bid < price or ask > price:
@@ -775,10 +844,15 @@ class MatchingEngine:
 
     def _publish(self, st: _Symbol, ts_ns: int, events: list[Event]) -> None:
         """Append a BookChanged when the top-N levels changed since the last one."""
-        if not st.dirty or self._depth is None:
+        depth = self._depth
+        dirty = st.dirty
+        if not dirty or depth is None:
             return
-        st.dirty = False
-        top = st.book.top(self._depth)
-        if top != st.last_top:
-            st.last_top = top
-            events.append(BookChanged(ts_ns, st.spec.symbol, top[0], top[1]))
+        st.dirty = 0
+        bids, asks = st.last_top
+        book = st.book
+        new_bids = book.bids.top(depth) if dirty & 1 else bids
+        new_asks = book.asks.top(depth) if dirty & 2 else asks
+        if new_bids != bids or new_asks != asks:
+            st.last_top = (new_bids, new_asks)
+            events.append(BookChanged(ts_ns, st.spec.symbol, new_bids, new_asks))

@@ -315,3 +315,16 @@ def test_halt_rejects_entry_and_auction_uncrosses_at_one_price() -> None:
     assert sum(f.qty for f in fills) == 5
     bid, ask = e.book("ABC").best_bid(), e.book("ABC").best_ask()
     assert bid is not None and ask is not None and bid < ask
+
+
+def test_events_are_immutable_with_dataclass_defaults() -> None:
+    import dataclasses
+
+    import pytest
+
+    r = Rejected(1, "ABC", "m", RejectReason.BAD_QTY)
+    assert (r.order_id, r.text) == (None, "")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        r.text = "x"  # type: ignore[misc]
+    assert r == Rejected(1, "ABC", "m", RejectReason.BAD_QTY, None, "")
+    assert hash(r) == hash(Rejected(1, "ABC", "m", RejectReason.BAD_QTY))
