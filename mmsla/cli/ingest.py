@@ -21,6 +21,7 @@ import click
 
 from mmsla.errors import InputError
 from mmsla.store import ENV_DB, EventStore, IngestResult
+from mmsla.store.event_store import file_sha256
 
 _SUFFIXES = (".csv", ".jsonl", ".ndjson", ".json", ".parquet", ".pq")
 _PROGRESS_BYTES = 64 << 20
@@ -132,17 +133,23 @@ def ingest(
         )
     book_paths = _expand(book) if book else []
     tick_d, lot_d = _decimal(tick, "--tick"), _decimal(lot, "--lot")
-    recorded = None
-    if book_paths:
-        from mmsla.io.books import read_book
-
-        assert book_format is not None
-        recorded = read_book(
-            book_paths, book_format, symbol=symbol, tick=tick_d, lot=lot_d, depth=depth
-        )
     store = EventStore.open(db)
     try:
         results: list[IngestResult] = []
+        recorded = None
+        if book_paths:
+            assert book_format is not None
+            sha = file_sha256(book_paths)
+            done = store.find_ingested(sha, f"book:{book_format}")
+            if done is not None:
+                label = " + ".join(str(p) for p in book_paths)
+                results.append(IngestResult(done.kind, label, sha, done.rows, done.file_id, True))
+            else:
+                from mmsla.io.books import read_book
+
+                recorded = read_book(
+                    book_paths, book_format, symbol=symbol, tick=tick_d, lot=lot_d, depth=depth
+                )
         with store.transaction():
             for kind, path in _with_progress(jobs):
                 results.append(store.ingest(kind, path, source=source))

@@ -90,6 +90,8 @@ def read_tardis_book_snapshot(
             if len(symbols) > 1:
                 raise InputError(str(p), f"several symbols {symbols}: pass symbol=")
             symbol = symbols[0] if symbols else ""
+        elif symbol not in symbols:
+            raise InputError(str(p), f"symbol {symbol!r} not in the file (found {symbols})")
         tk, tm = _grid(tick)
         lk, lm = _grid(lot)
         exprs = []

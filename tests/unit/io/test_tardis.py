@@ -62,6 +62,8 @@ def test_symbol_selection(tmp_path: Path) -> None:
         read_tardis_book_snapshot(two, tick=TICK, lot=LOT)
     eth = read_tardis_book_snapshot(two, tick=TICK, lot=LOT, symbol="ETHUSDT")
     assert len(eth.book) == 1 and eth.book.symbol == "ETHUSDT"
+    with pytest.raises(InputError, match="'SOLUSDT' not in the file"):
+        read_tardis_book_snapshot(two, tick=TICK, lot=LOT, symbol="SOLUSDT")
 
 
 def test_not_a_tardis_file(tmp_path: Path) -> None:
