@@ -363,3 +363,54 @@ def test_cancels_are_not_remembered_without_a_rate_limit() -> None:
     for i in range(1000):
         assert r.check(CancelIntent(f"c{i}", "x", ABC, B), i) is APPROVED
     assert len(r._msgs) == 0
+
+
+def test_config_from_mapping_merges_symbol_keys_over_default() -> None:
+    import yaml
+
+    from quoter.risk import risk_config_from_mapping
+
+    text = """
+    default: {max_order_qty: 10, price_collar_bps: 12.5, max_net_qty: "100"}
+    symbols:
+      XYZ: {max_order_qty: 0.5}
+    max_msgs: 20
+    rate_window_s: 0.5
+    max_daily_loss: 2500.00
+    max_total_gross_notional: null
+    """
+    cfg = risk_config_from_mapping(yaml.safe_load(text), (ABC, XYZ))
+    assert cfg.default == SymbolLimits(
+        max_order_qty=D(10), price_collar_bps=D("12.5"), max_net_qty=D(100)
+    )
+    assert cfg.per_symbol["XYZ"] == SymbolLimits(
+        max_order_qty=D("0.5"), price_collar_bps=D("12.5"), max_net_qty=D(100)
+    )
+    assert (cfg.max_msgs, cfg.rate_window_ns, cfg.max_daily_loss) == (20, 500_000_000, D("2500.0"))
+    assert cfg.max_total_gross_notional is None and cfg.max_open_orders is None
+    # the loaded config drives the engine: XYZ's own size limit, ABC's default
+    r = RiskEngine(cfg)
+    assert reason(r.check(order(B, "1", "0.6", inst=XYZ), 0)) is DenyReason.MAX_ORDER_QTY
+    assert reason(r.check(order(B, "1", "11"), 0)) is DenyReason.MAX_ORDER_QTY
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"max_msg": 1}, r"risk\.max_msg: unknown key"),
+        ({"default": {"max_qty": 1}}, r"risk\.default\.max_qty: unknown key"),
+        ({"symbols": {"NOPE": {}}}, r"risk\.symbols\.NOPE: not a configured instrument"),
+        ({"max_msgs": 1.5}, r"risk\.max_msgs: must be a whole number"),
+        ({"max_daily_loss": -1}, r"risk\.max_daily_loss: must be a finite number >= 0"),
+        ({"max_daily_loss": True}, r"risk\.max_daily_loss: expected a number"),
+        ({"default": {"max_order_qty": "ten"}}, r"risk\.default\.max_order_qty: 'ten' is not"),
+        ({"rate_window_s": 0}, r"risk\.rate_window_s: must be positive"),
+        ({"default": [1]}, r"risk\.default: expected a mapping"),
+    ],
+)
+def test_config_from_mapping_errors_name_the_key(data: dict[str, object], message: str) -> None:
+    from mmsla.errors import ConfigError
+    from quoter.risk import risk_config_from_mapping
+
+    with pytest.raises(ConfigError, match=message):
+        risk_config_from_mapping(data, (ABC, XYZ))
