@@ -80,17 +80,19 @@ def test_deterministic_for_a_seed_and_rejects_one_run() -> None:
 
 
 def test_robust_bands_hold_for_many_seeds() -> None:
-    # Over 200 seeds (checked while writing this) every profit mean and every
-    # inventory-strategy figure stayed in its band; the symmetric strategy's
-    # q mean (standard error ~0.27) and profit std (paper 12.7-12.8 against
-    # ~13.3 here, sampling error ~0.3) are the only figures that can leave the
-    # issue's bands by chance, so they are checked for seeds 0 and 1 above.
+    # Profit means and the inventory strategy's stds stay in the bands for
+    # all of seeds 0-499 (checked while writing this). Means of final inventory are
+    # sampling noise around 0: the standard error is q_std / sqrt(1000), 0.16 for
+    # the inventory strategy at gamma 0.01, so +/-0.5 (3.1 standard errors) can
+    # fail by chance for an odd seed; here they get the 4-standard-error bound.
+    # The symmetric profit std (paper 12.7-12.8 against ~13.3 here, sampling error
+    # ~0.3) is checked for seeds 0 and 1 above.
     for seed in range(2, 22):
         for r in as_table(runs=RUNS, seed=seed):
             _spread, pm, psd, _qm, qsd = PUBLISHED[(r.gamma, r.strategy)]
             where = f"gamma={r.gamma} {r.strategy} seed={seed}"
             assert abs(r.profit_mean - pm) <= 0.05 * pm, where
+            assert abs(r.q_mean) <= 4 * r.q_std / math.sqrt(RUNS), where
             if r.strategy == "inventory":
                 assert abs(r.profit_std - psd) <= 0.15 * psd, where
                 assert abs(r.q_std - qsd) <= 0.15 * qsd, where
-                assert abs(r.q_mean) <= 0.5, where
