@@ -15,8 +15,10 @@ position at the mark). Fees are kept apart: `fee` positive is paid, negative a
 rebate; `total_pnl` = realised + unrealised - net fees. `net_delta` weighs each
 symbol's position by its delta weight (1 unless set; an option's delta later).
 
-No I/O, no clock, no day boundaries: a caller that wants a daily figure keeps
-the previous day's total (or builds a new `Inventory`) itself.
+Day PnL (the loss limit's figure): `mark_day_start(marks)` records the total
+PnL at the start of the trading day; `day_pnl(marks)` is the total now minus
+that baseline, so positions carried over count only for their move since then.
+No I/O and no clock: the caller decides when a day starts.
 """
 
 from __future__ import annotations
@@ -154,6 +156,7 @@ class Inventory:
     def __init__(self, delta_weights: Mapping[str, Decimal] | None = None) -> None:
         self._positions: dict[str, _Position] = {}
         self._weights: dict[str, Decimal] = dict(delta_weights or {})
+        self._day_start = _ZERO
 
     def apply(self, fill: Fill) -> PositionSnapshot:
         """Book one fill; returns the symbol's position after it."""
@@ -225,6 +228,15 @@ class Inventory:
             + self.unrealised(marks, symbol, method)
             - self.fees(symbol)
         )
+
+    def mark_day_start(self, marks: Mapping[str, Decimal]) -> Decimal:
+        """Record the total PnL (FIFO, after fees) at `marks` as the day's baseline."""
+        self._day_start = self.total_pnl(marks)
+        return self._day_start
+
+    def day_pnl(self, marks: Mapping[str, Decimal]) -> Decimal:
+        """Total PnL since `mark_day_start` (since the first fill when never called)."""
+        return self.total_pnl(marks) - self._day_start
 
     def set_delta_weight(self, symbol: str, weight: Decimal) -> None:
         self._weights[symbol] = weight

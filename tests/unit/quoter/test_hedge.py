@@ -103,3 +103,47 @@ def test_config_validation() -> None:
         HedgeConfig(
             Instrument("Z", D(1), D(1), D(0)), threshold=D(1), slippage_bps=D(1), cooldown_ns=0
         )
+
+
+def test_hedge_through_risk_and_inventory_then_loss_limit_halts() -> None:
+    from quoter.risk import APPROVED, Denied, DenyReason, RiskConfig, RiskEngine, SymbolLimits
+
+    abc = Instrument("ABC", D("0.01"), D("1"))
+    risk = RiskEngine(
+        RiskConfig(
+            instruments=(abc, PERP),
+            per_symbol={"ABC-PERP": SymbolLimits(max_order_qty=D(5), price_collar_bps=D(50))},
+            max_daily_loss=D(20),
+        )
+    )
+    risk.set_reference("ABC-PERP", 10000)
+    inv = Inventory()
+    h = Hedger(HedgeConfig(PERP, threshold=D(3), slippage_bps=D(20), cooldown_ns=SEC, max_qty=D(5)))
+    # our bid is hit: long 8 ABC
+    for fl in (fill("ABC", B, "5", ts=1), fill("ABC", B, "3", ts=2)):
+        inv.apply(fl)
+        risk.on_fill(None, "ABC", fl.side, int(fl.qty), 10000)
+    o = h.evaluate(inv.net_delta(), 10000, 3)
+    assert o is not None and o.side is S and o.qty_lots == 5  # capped at 5 of the 8
+    assert o.px == D("99.80")  # 100.00 less 20 bps, inside the 50 bps collar
+    assert risk.check(o, 3) is APPROVED
+    h.on_fill(fill("ABC-PERP", S, "5", "99.90", ts=4, oid=o.client_id), inv)
+    risk.on_fill(o.client_id, "ABC-PERP", S, 5, 9990)
+    assert h.in_flight is None and risk.open_order_ids == frozenset()
+    assert inv.net_delta() == D(3) and risk.position_lots("ABC-PERP") == -5
+    assert h.evaluate(inv.net_delta(), 10000, 2 * SEC) is None  # |3| is not > 3
+    # the market drops 5: ABC 8 * (95 - 100) = -40; perp short 5 * (99.90 - 95) = +24.5
+    marks = {"ABC": D(95), "ABC-PERP": D(95)}
+    assert inv.day_pnl(marks) == D("-15.5")
+    assert risk.update_pnl(inv.day_pnl(marks), 5) == frozenset()  # within the 20 limit
+    inv.apply(fill("ABC", B, "2", "95", ts=6))  # delta 5, and down 0 on the new fill
+    marks = {"ABC": D(94), "ABC-PERP": D(94)}
+    # ABC 10 @ avg: 8 * (94 - 100) + 2 * (94 - 95) = -50; perp 5 * (99.90 - 94) = 29.5
+    assert inv.day_pnl(marks) == D("-20.5")
+    risk.update_pnl(inv.day_pnl(marks), 7)
+    o2 = h.evaluate(inv.net_delta(), 9400, 3 * SEC)
+    assert o2 is not None
+    res = risk.check(o2, 3 * SEC)
+    assert isinstance(res, Denied) and res.reason is DenyReason.KILL_SWITCH  # halted
+    h.on_order_closed(o2.client_id)  # a denied hedge frees the hedger
+    assert h.in_flight is None

@@ -110,3 +110,13 @@ def test_fifo_matches_independent_cash_flow_identity_on_a_long_sequence() -> Non
 def test_rejects_non_positive_fill_qty() -> None:
     with pytest.raises(ValueError, match="positive"):
         Inventory().apply(f(B, "1", "0"))
+
+
+def test_day_pnl_counts_carried_positions_from_the_day_start_mark() -> None:
+    inv = Inventory()
+    inv.apply(f(B, "100", "2", fee="0.1"))  # day 1: long 2 @ 100
+    assert inv.day_pnl({"ABC": D(101)}) == D("1.9")  # 2 * 1 - 0.1, no baseline yet
+    # day 2 starts with the mark at 103: baseline = 2 * 3 - 0.1 = 5.9
+    assert inv.mark_day_start({"ABC": D(103)}) == D("5.9")
+    inv.apply(f(S, "102", "2"))  # sold 1 below the day-start mark: day PnL = 2 * (102 - 103)
+    assert inv.day_pnl({}) == D(-2)
