@@ -26,10 +26,8 @@ def test_bid_rounds_down_ask_rounds_up() -> None:
 
 def test_snap_quote_never_locks_or_crosses() -> None:
     assert snap_quote(99.996, 100.004, T) == (9999, 10001)
-    assert snap_quote(100.0, 100.0, T) == (9999, 10000) or snap_quote(100.0, 100.0, T) == (
-        10000,
-        10001,
-    )
+    # a zero-width model quote on a tick: re-centred, one tick wide, bid below the centre
+    assert snap_quote(100.0, 100.0, T) == (9999, 10000)
     b, a = snap_quote(100.02, 99.98, T)  # crossed model prices
     assert a - b == 1 and b <= 10000 <= a
     b, a = snap_quote(100.0, 100.01, T, min_width_ticks=3)
