@@ -1,10 +1,14 @@
 """One call for the whole performance picture: `summarise(fills, mids, ...) -> PerformanceSummary`.
 
 Window: [start_ns, end_ns], by default from the first to the last timestamp of
-fills and mids together. Money sums are exact (`Decimal`): realised FIFO PnL,
-fees, and unrealised PnL of the open FIFO lots at the final mark (the last mid
-at or before end_ns; the last fill price for a symbol without mids). Total =
-realised + unrealised - net fees.
+fills and mids together. Fills outside the window are left out, so the position
+at start_ns is taken as flat: to carry a position into a report, pass the
+fills since it was last flat (or the whole history) and no start_ns.
+
+Money sums are exact (`Decimal`): realised FIFO PnL, fees, and unrealised PnL
+of the open FIFO lots at the final mark (the last mid at or before end_ns; the
+last fill price for a symbol without mids). Total = realised + unrealised - net
+fees.
 
 Per-interval figures: equity (float) on the grid start + k * interval_ns inside
 the window; returns are its differences (the trailing part of the window

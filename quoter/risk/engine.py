@@ -8,7 +8,8 @@ when its limit is None (see `SymbolLimits` and `RiskConfig`):
 - net position per symbol, as if this order and every open order on its side
   filled: |pos + side * (open_same_side + qty)| <= max;
 - gross notional per symbol: |pos| * mark + every open order's notional + this
-  order's notional <= max (mark = reference price, else the last fill price);
+  order's notional <= max (mark = reference price, else the last fill price; a
+  position set by `set_position` before either is known counts as 0);
 - the same two in total across symbols, in money: net = signed position
   notional plus open notional on the order's side; gross = the sum of the
   symbols' gross figures;
