@@ -8,7 +8,7 @@ from decimal import Decimal
 import numpy as np
 
 from mmsla.domain import Side
-from quoter.venue.events import Fill, PhaseChanged
+from quoter.venue.events import Accepted, Fill, PhaseChanged
 from quoter.venue.matching import MatchingEngine
 from quoter.venue.rules import SymbolSpec
 from quoter.venue.synthetic import MAKER, TAKER, SyntheticMarket, SyntheticParams
@@ -90,8 +90,9 @@ def test_fill_intensity_recovers_a_and_k() -> None:
 
     def place(delta: int, side: Side, t: int) -> None:
         px = 10_000 + delta if side is Side.SELL else 10_000 - delta
-        ev = engine.submit("probe", "SYN", side, px, 1, t)
-        probe_at[ev[0].order_id] = delta  # type: ignore[union-attr]
+        acc = engine.submit("probe", "SYN", side, px, 1, t)[0]
+        assert isinstance(acc, Accepted)
+        probe_at[acc.order_id] = delta
 
     m.step(0)
     for d in deltas:
