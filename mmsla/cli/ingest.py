@@ -13,7 +13,8 @@ Does not: evaluate obligations (`mmsla check --db`), or delete data.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from mmsla.store.event_store import file_sha256
 
 _SUFFIXES = (".csv", ".jsonl", ".ndjson", ".json", ".parquet", ".pq")
 _PROGRESS_BYTES = 64 << 20
+_LIST_FILES = 20
 
 
 def _expand(paths: tuple[str, ...]) -> list[Path]:
@@ -65,13 +67,15 @@ def _report(result: IngestResult) -> None:
         click.echo(f"{result.kind} {result.path}: {result.rows:,} rows (file {result.file_id})")
 
 
-def _with_progress(jobs: list[tuple[str, Path]]) -> Iterator[tuple[str, Path]]:
+@contextmanager
+def _progress(jobs: list[tuple[str, Path]]) -> Iterator[Callable[[IngestResult], None]]:
+    """A per-file progress callback: a bar on stderr for big jobs on a terminal, else silent."""
     total = sum(p.stat().st_size for _, p in jobs)
     if not sys.stderr.isatty() or (len(jobs) < 20 and total < _PROGRESS_BYTES):
-        yield from jobs
+        yield lambda _result: None
         return
-    with click.progressbar(jobs, label="ingesting", file=sys.stderr) as bar:
-        yield from bar
+    with click.progressbar(length=len(jobs), label="ingesting", file=sys.stderr) as bar:
+        yield lambda _result: bar.update(1)
 
 
 @click.command("ingest")
@@ -151,8 +155,13 @@ def ingest(
                     book_paths, book_format, symbol=symbol, tick=tick_d, lot=lot_d, depth=depth
                 )
         with store.transaction():
-            for kind, path in _with_progress(jobs):
-                results.append(store.ingest(kind, path, source=source))
+            with _progress(jobs) as tick_file:
+                for kind in ("quotes", "market", "states", "fills"):
+                    paths = [p for k, p in jobs if k == kind]
+                    if paths:
+                        results.extend(
+                            store.ingest_many(kind, paths, source=source, on_file=tick_file)
+                        )
             if recorded is not None:
                 assert book_format is not None
                 results.append(
@@ -166,8 +175,12 @@ def ingest(
                     )
     finally:
         store.close()
-    for result in results:
-        _report(result)
+    if len(results) <= _LIST_FILES:
+        for result in results:
+            _report(result)
+    else:
+        skipped = sum(r.skipped for r in results)
+        click.echo(f"{len(results) - skipped} file(s) ingested, {skipped} already ingested")
     stored = sum(r.rows for r in results if not r.skipped)
     click.echo(
         f"{store.path}: {stored:,} rows stored from {sum(not r.skipped for r in results)} file(s)"

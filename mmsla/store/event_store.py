@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -208,41 +209,75 @@ class EventStore:
 
     def ingest(self, kind: str, path: str | Path, *, source: str | None = None) -> IngestResult:
         """Ingest one file of `kind` (quotes | market | states | fills); no-op if already stored."""
+        return self.ingest_many(kind, [path], source=source)[0]
+
+    def ingest_many(
+        self,
+        kind: str,
+        paths: Sequence[str | Path],
+        *,
+        source: str | None = None,
+        on_file: Callable[[IngestResult], None] | None = None,
+    ) -> list[IngestResult]:
+        """Ingest files of one kind in one transaction, parsing the next file while storing one.
+
+        Files whose bytes were already ingested as `kind` (also earlier in `paths`) are skipped.
+        `on_file` is called after each file (for progress display).
+        """
         if kind not in KINDS:
             raise ValueError(f"unknown kind {kind!r}")
-        p = Path(path)
-        if not p.is_file():
-            raise InputError(str(p), "file not found")
-        sha = file_sha256([p])
-        done = self.find_ingested(sha, kind)
-        if done is not None:
-            return IngestResult(kind, str(p), sha, done.rows, done.file_id, True)
-        parsed = PARSERS[kind](p)
-        with self.transaction():
-            file_id = self._record(
-                path=str(p.resolve()),
-                sha=sha,
-                kind=kind,
-                rows=parsed.rows,
-                ts_min=parsed.ts_min,
-                ts_max=parsed.ts_max,
-                source=source,
-                px_scale=parsed.px_scale,
-                qty_scale=parsed.qty_scale,
-            )
-            self._insert(kind, parsed, file_id)
-        return IngestResult(
-            kind, str(p), sha, parsed.rows, file_id, False, parsed.ts_min, parsed.ts_max
-        )
+        items = [Path(p) for p in paths]
+        for p in items:
+            if not p.is_file():
+                raise InputError(str(p), "file not found")
+        results: list[IngestResult] = []
+        with ThreadPoolExecutor(max_workers=1) as pool, self.transaction():
+            pending: Future[Parsed] | None = None
+            for i, p in enumerate(items):
+                sha = file_sha256([p])
+                done = self.find_ingested(sha, kind)
+                if done is not None:
+                    if pending is not None:
+                        pending.cancel()
+                        pending = None
+                    results.append(IngestResult(kind, str(p), sha, done.rows, done.file_id, True))
+                    if on_file is not None:
+                        on_file(results[-1])
+                    continue
+                parsed = pending.result() if pending is not None else PARSERS[kind](p)
+                pending = pool.submit(PARSERS[kind], items[i + 1]) if i + 1 < len(items) else None
+                file_id = self._record(
+                    path=str(p.resolve()),
+                    sha=sha,
+                    kind=kind,
+                    rows=parsed.rows,
+                    ts_min=parsed.ts_min,
+                    ts_max=parsed.ts_max,
+                    source=source,
+                    px_scale=parsed.px_scale,
+                    qty_scale=parsed.qty_scale,
+                )
+                self._insert(kind, parsed, file_id)
+                results.append(
+                    IngestResult(
+                        kind, str(p), sha, parsed.rows, file_id, False, parsed.ts_min, parsed.ts_max
+                    )
+                )
+                if on_file is not None:
+                    on_file(results[-1])
+            if pending is not None:
+                pending.cancel()
+        return results
 
     def _insert(self, kind: str, parsed: Parsed, file_id: int) -> None:
         name = f"_ingest_{file_id}"
         self.con.register(name, parsed.table)
         try:
             cols = _COLUMNS[kind]
+            order = "" if parsed.in_order else f" ORDER BY {_ORDER[kind]}"
             self.con.execute(
                 f"INSERT INTO {_TABLE[kind]} ({cols}, file_id) "
-                f"SELECT {cols}, {file_id} FROM {name} ORDER BY {_ORDER[kind]}"
+                f"SELECT {cols}, {file_id} FROM {name}{order}"
             )
         except duckdb.Error as e:
             raise InputError(parsed.kind, f"cannot store rows: {str(e).splitlines()[0]}") from e

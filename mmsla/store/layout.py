@@ -49,6 +49,7 @@ class Parsed:
     ts_max: int | None
     px_scale: int | None
     qty_scale: int | None
+    in_order: bool = False  # rows already sorted by the insert order (one symbol, ts ascending)
 
     @property
     def rows(self) -> int:
@@ -87,6 +88,13 @@ def _nonnegative(raw: RawTable, name: str, values: I64) -> None:
 
 def _lines(raw: RawTable) -> pa.Array:
     return pa.array(raw.lines, type=pa.int64())
+
+
+def _in_order(symbols: pa.Array, ts: I64) -> bool:
+    """One symbol and non-decreasing ts: the store can append without sorting."""
+    if ts.size < 2:
+        return True
+    return bool(pc.count_distinct(symbols).as_py() == 1) and bool((ts[1:] >= ts[:-1]).all())
 
 
 def _range(ts: I64) -> tuple[int | None, int | None]:
@@ -167,7 +175,7 @@ def parse_quotes(path: str | Path) -> Parsed:
     cols["event"] = text_column(raw, "event") if raw.has("event") else pa.nulls(n, pa.string())
     cols["line"] = _lines(raw)
     lo, hi = _range(ts)
-    return Parsed("quotes", pa.table(cols), lo, hi, px_scale, qty_scale)
+    return Parsed("quotes", pa.table(cols), lo, hi, px_scale, qty_scale, _in_order(symbols, ts))
 
 
 def parse_market(path: str | Path) -> Parsed:
@@ -197,7 +205,7 @@ def parse_market(path: str | Path) -> Parsed:
         }
     )
     lo, hi = _range(ts)
-    return Parsed("market", table, lo, hi, px_scale, qty_scale)
+    return Parsed("market", table, lo, hi, px_scale, qty_scale, _in_order(symbols, ts))
 
 
 def parse_states(path: str | Path) -> Parsed:
@@ -270,7 +278,7 @@ def parse_fills(path: str | Path) -> Parsed:
         }
     )
     lo, hi = _range(ts)
-    return Parsed("fills", table, lo, hi, px_s, qty_s)
+    return Parsed("fills", table, lo, hi, px_s, qty_s, _in_order(symbols, ts))
 
 
 PARSERS = {
