@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import logging
 import random
-from itertools import pairwise
 from datetime import date
 from decimal import Decimal
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
