@@ -5,7 +5,7 @@
 - `events`: `Approved`/`Denied`, `TradingState`, `DenyReason`, the risk events, `event_fields`
 """
 
-from quoter.risk.engine import RiskEngine
+from quoter.risk.engine import Exposure, RiskEngine
 from quoter.risk.events import (
     APPROVED,
     Approved,
@@ -27,6 +27,7 @@ __all__ = [
     "Approved",
     "Denied",
     "DenyReason",
+    "Exposure",
     "KillSwitchChanged",
     "RebuildRequired",
     "Rebuilt",

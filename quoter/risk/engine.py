@@ -42,6 +42,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 
 from mmsla.domain import Side
@@ -61,7 +62,19 @@ from quoter.risk.events import (
 )
 from quoter.risk.limits import RiskConfig, SymbolLimits
 
-__all__ = ["RiskEngine"]
+__all__ = ["Exposure", "RiskEngine"]
+
+
+@dataclass(frozen=True, slots=True)
+class Exposure:
+    """One symbol's running exposure: position, open order lots per side, open notional, mark."""
+
+    symbol: str
+    position_lots: int
+    open_buy_lots: int
+    open_sell_lots: int
+    open_notional: Decimal
+    mark: Decimal
 
 
 # ---- internals ------------------------------------------------------------------------
@@ -177,6 +190,23 @@ class RiskEngine:
     @property
     def open_order_ids(self) -> frozenset[str]:
         return frozenset(self._open)
+
+    def exposure(self, symbol: str) -> Exposure:
+        """What the engine holds for `symbol` (lots; money as exact decimals)."""
+        sym = self._syms[symbol]
+        unit = sym.instrument.tick * sym.instrument.lot
+        return Exposure(
+            symbol,
+            sym.pos_lots,
+            sym.open_buy_lots,
+            sym.open_sell_lots,
+            sym.open_notional * unit,
+            sym.mark_ticks * sym.instrument.tick,
+        )
+
+    def total_net_notional(self) -> Decimal:
+        """Signed positions at mark, all symbols (money); open orders are not in it."""
+        return self._tot_pos_net * self._money_unit
 
     def total_gross_notional(self) -> Decimal:
         """Positions at mark plus open orders, both sides, all symbols (money)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal as D
 
 import pytest
@@ -414,3 +415,105 @@ def test_config_from_mapping_errors_name_the_key(data: dict[str, object], messag
 
     with pytest.raises(ConfigError, match=message):
         risk_config_from_mapping(data, (ABC, XYZ))
+
+
+@dataclass
+class _Shadow:
+    symbol: str
+    sign: int
+    px_ticks: int
+    qty_lots: int
+    filled_lots: int = 0
+
+    @property
+    def leaves(self) -> int:
+        return max(self.qty_lots - self.filled_lots, 0)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_running_exposure_matches_a_shadow_model(seed: int) -> None:
+    """The engine's incremental totals equal a from-scratch recount after every step."""
+    import random
+
+    rng = random.Random(seed)
+    insts = {"ABC": ABC, "XYZ": XYZ}
+    r = engine(
+        default=SymbolLimits(max_net_qty=D(40), max_order_qty=D(12)),
+        max_total_gross_notional=D(50_000),
+        max_open_orders=15,
+    )
+    orders: dict[str, _Shadow] = {}
+    pos = {"ABC": 0, "XYZ": 0}
+    ref: dict[str, int | None] = {"ABC": None, "XYZ": None}
+    mark = {"ABC": 0, "XYZ": 0}
+    approved = denied = 0
+
+    for step in range(3000):
+        op = rng.random()
+        sym = rng.choice(["ABC", "XYZ"])
+        side = rng.choice([B, S])
+        if op < 0.35:
+            cid = f"n{step}"
+            px, qty = rng.randint(900, 1100), rng.randint(1, 14)
+            res = r.check(OrderIntent(cid, insts[sym], side, px, qty), step)
+            if res is APPROVED:
+                approved += 1
+                orders[cid] = _Shadow(sym, side.sign, px, qty)
+            else:
+                denied += 1
+        elif op < 0.5 and orders:
+            old = rng.choice(sorted(orders))
+            o = orders[old]
+            cid = f"r{step}"
+            px, qty = rng.randint(900, 1100), rng.randint(1, 14)
+            o_side = B if o.sign == 1 else S
+            res = r.check(ReplaceIntent(cid, old, insts[o.symbol], o_side, px, qty), step)
+            if res is APPROVED:
+                del orders[old]
+                orders[cid] = _Shadow(o.symbol, o.sign, px, qty, o.filled_lots)
+        elif op < 0.75 and orders:
+            cid = rng.choice(sorted(orders))
+            o = orders[cid]
+            if o.leaves == 0:
+                continue
+            n = rng.randint(1, o.leaves)
+            fpx = rng.randint(900, 1100)
+            r.on_fill(cid, o.symbol, B if o.sign == 1 else S, n, fpx)
+            o.filled_lots += n
+            pos[o.symbol] += o.sign * n
+            if ref[o.symbol] is None:
+                mark[o.symbol] = fpx
+            if o.leaves == 0:
+                del orders[cid]
+        elif op < 0.85 and orders:
+            cid = rng.choice(sorted(orders))
+            r.on_order_closed(cid)
+            del orders[cid]
+        elif op < 0.92:
+            px = rng.randint(900, 1100)
+            r.set_reference(sym, px)
+            ref[sym] = mark[sym] = px
+        else:
+            n, fpx = rng.randint(1, 5), rng.randint(900, 1100)
+            r.on_fill(None, sym, side, n, fpx)  # a fill of an order from before a rebuild
+            pos[sym] += side.sign * n
+            if ref[sym] is None:
+                mark[sym] = fpx
+
+        gross = net = D(0)
+        for s, inst in insts.items():
+            unit = inst.tick * inst.lot
+            mine = [o for o in orders.values() if o.symbol == s]
+            ex = r.exposure(s)
+            assert ex.position_lots == pos[s]
+            assert ex.open_buy_lots == sum(o.leaves for o in mine if o.sign == 1)
+            assert ex.open_sell_lots == sum(o.leaves for o in mine if o.sign == -1)
+            open_notional = sum(o.px_ticks * o.leaves for o in mine) * unit
+            assert ex.open_notional == open_notional
+            assert ex.mark == mark[s] * inst.tick
+            gross += abs(pos[s]) * mark[s] * unit + open_notional
+            net += pos[s] * mark[s] * unit
+        assert r.total_gross_notional() == gross
+        assert r.total_net_notional() == net
+        assert r.open_order_ids == set(orders)
+    assert approved > 100 and denied > 100  # both paths were exercised
