@@ -11,9 +11,11 @@ are floats.
 - `markouts`: spread capture at the fill and markouts after it (adverse selection)
 - `ratios`: Sharpe, Sortino, maximum drawdown, win rate, profit factor
 - `inventory_stats`: time-weighted and extreme positions
+- `grid`: local trading-day boundaries for daily returns
 - `summary`: `summarise(...)`, everything above in one `PerformanceSummary`
 """
 
+from mmsla.analytics.grid import day_starts_ns
 from mmsla.analytics.inputs import fills_frame, mids_frame
 from mmsla.analytics.inventory_stats import InventoryStats, inventory_stats
 from mmsla.analytics.markouts import MarkoutStats, markouts, spread_capture
@@ -35,6 +37,7 @@ __all__ = [
     "MarkoutStats",
     "PerformanceSummary",
     "SymbolPnl",
+    "day_starts_ns",
     "equity_curve",
     "fee_totals",
     "fifo_realised",

@@ -118,9 +118,16 @@ def summarise(
     start_ns: int | None = None,
     end_ns: int | None = None,
     horizons_s: Sequence[float] = DEFAULT_HORIZONS_S,
+    grid_ns: Sequence[int] | None = None,
 ) -> PerformanceSummary:
-    """Everything in `PerformanceSummary`; `annualisation` = periods per year
-    (default: `periods_per_year(interval_ns)`, continuous 365-day years)."""
+    """Everything in `PerformanceSummary`.
+
+    Returns are sampled every `interval_ns` from start_ns, or at the sorted
+    times `grid_ns` when given (for instance `grid.day_starts_ns(...)` for
+    daily returns on the agreement's calendar). `annualisation` = periods per
+    year; default `periods_per_year` of `interval_ns` (of the median grid
+    spacing with `grid_ns`), continuous 365-day years.
+    """
     if interval_ns <= 0:
         raise InputError("<analytics>", "interval_ns must be positive")
     f = fills_frame(fills)
@@ -167,10 +174,20 @@ def summarise(
     notional = sum((p * q for p, q in zip(f["px"], f["qty"], strict=True)), _ZERO)
 
     # per interval
-    grid = np.arange(start, end + 1, interval_ns, dtype=np.int64)
+    if grid_ns is None:
+        grid = np.arange(start, end + 1, interval_ns, dtype=np.int64)
+        spacing = interval_ns
+    else:
+        grid = np.sort(np.asarray(grid_ns, dtype=np.int64))
+        spacing = int(np.median(np.diff(grid))) if grid.size > 1 else interval_ns
     eq_grid = equity_curve(f, mi, grid)
     returns = np.diff(eq_grid)
-    ppy = periods_per_year(interval_ns) if annualisation is None else annualisation
+    if annualisation is not None:
+        ppy = annualisation
+    elif spacing > 0:
+        ppy = periods_per_year(spacing)
+    else:
+        raise InputError("<analytics>", "grid_ns must hold distinct times")
     events = np.sort(np.concatenate([[start], stamps[(stamps >= start) & (stamps <= end)]]))
     events = events[np.concatenate([[True], np.diff(events) != 0])]
     eq_events = equity_curve(f, mi, events.astype(np.int64))
