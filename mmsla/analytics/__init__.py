@@ -18,7 +18,7 @@ are floats.
 from mmsla.analytics.grid import day_starts_ns
 from mmsla.analytics.inputs import fills_frame, mids_frame
 from mmsla.analytics.inventory_stats import InventoryStats, inventory_stats
-from mmsla.analytics.markouts import MarkoutStats, markouts, spread_capture
+from mmsla.analytics.markouts import MarkoutStats, markouts, markouts_by, spread_capture
 from mmsla.analytics.pnl import FeeTotals, equity_curve, fee_totals, fifo_realised, unrealised
 from mmsla.analytics.ratios import (
     Drawdown,
@@ -44,6 +44,7 @@ __all__ = [
     "fills_frame",
     "inventory_stats",
     "markouts",
+    "markouts_by",
     "max_drawdown",
     "mids_frame",
     "profit_factor",

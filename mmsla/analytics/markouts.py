@@ -25,7 +25,7 @@ import pandas as pd
 
 from mmsla.analytics.marks import MidIndex
 
-__all__ = ["MarkoutStats", "markout_table", "markouts", "spread_capture"]
+__all__ = ["MarkoutStats", "markout_table", "markouts", "markouts_by", "spread_capture"]
 
 F64 = npt.NDArray[np.float64]
 DEFAULT_HORIZONS_S: tuple[float, ...] = (1.0, 10.0, 60.0)
@@ -92,3 +92,17 @@ def markouts(
         _aggregate(fills, _mid_at(fills, mids, round(h * 1e9), strict=False), float(h))
         for h in horizons_s
     )
+
+
+def markouts_by(
+    fills: pd.DataFrame,
+    mids: MidIndex,
+    column: str,
+    horizons_s: Sequence[float] = DEFAULT_HORIZONS_S,
+) -> dict[str, tuple[MarkoutStats, ...]]:
+    """Spread capture (first) then markouts, per value of `column` (`symbol`, `liquidity`, ...)."""
+    out: dict[str, tuple[MarkoutStats, ...]] = {}
+    for key, grp in fills.groupby(fills[column].astype(str), sort=True):
+        part = grp.reset_index(drop=True)
+        out[str(key)] = (spread_capture(part, mids), *markouts(part, mids, horizons_s))
+    return out

@@ -150,3 +150,18 @@ def test_a_session_without_fills() -> None:
     assert s.n_fills == 0 and s.total == 0 and s.sharpe is None
     assert s.interval_pnl == (0.0, 0.0) and s.inventory == ()
     assert s.spread_capture.n == 0 and s.spread_capture.per_unit is None
+
+
+def test_markouts_split_by_liquidity() -> None:
+    from mmsla.analytics import fills_frame, markouts_by, mids_frame
+    from mmsla.analytics.marks import MidIndex
+
+    by = markouts_by(fills_frame(FILLS), MidIndex(mids_frame(MIDS)), "liquidity", (60,))
+    assert set(by) == {"maker", "taker"}
+    # taker: F3 only: capture 0.05 * 12 = 0.6; 60 s: -0.05 * 12 = -0.6
+    cap, m60 = by["taker"]
+    assert cap.total == pytest.approx(0.6) and m60.total == pytest.approx(-0.6)
+    # maker: F1, F2, F4: capture 0.5 + 0.25 + 0.4; 60 s: 2.5 + 0.75 + 2.0
+    cap, m60 = by["maker"]
+    assert cap.total == pytest.approx(1.15) and m60.total == pytest.approx(5.25)
+    assert m60.n == 3 and m60.per_unit == pytest.approx(5.25 / 23)
