@@ -96,6 +96,7 @@ class _Sym:
         "collar_den",
         "collar_num",
         "instrument",
+        "limits",
         "mark_ticks",
         "max_gross",
         "max_net_lots",
@@ -107,11 +108,14 @@ class _Sym:
         "open_sell_lots",
         "pos_lots",
         "ref_ticks",
+        "unit",
     )
 
     def __init__(self, instrument: Instrument, limits: SymbolLimits, money_mult: int) -> None:
         unit = instrument.tick * instrument.lot  # money of 1 tick x 1 lot
         self.instrument = instrument
+        self.limits = limits
+        self.unit = unit
         self.money_mult = money_mult  # 1 tick x 1 lot in the engine's common money unit
         self.max_qty_lots = _floor_units(limits.max_order_qty, instrument.lot)
         self.max_notional = _floor_units(limits.max_order_notional, unit)
@@ -249,7 +253,7 @@ class RiskEngine:
             qty = max(qty - orig.filled_lots, 0)  # new leaves
         if sym.max_qty_lots is not None and qty > sym.max_qty_lots:
             return self._deny(
-                intent, now_ns, DenyReason.MAX_ORDER_QTY, f"{qty} lots > {sym.max_qty_lots}"
+                intent, now_ns, DenyReason.MAX_ORDER_QTY, f"{qty} lots > {sym.max_qty_lots} lots"
             )
         notional = px * qty
         if sym.max_notional is not None and notional > sym.max_notional:
@@ -257,7 +261,7 @@ class RiskEngine:
                 intent,
                 now_ns,
                 DenyReason.MAX_ORDER_NOTIONAL,
-                f"{notional} > {sym.max_notional} tick-lots",
+                f"{notional * sym.unit} > {sym.limits.max_order_notional}",
             )
         if sym.collar_num is not None:
             ref = sym.ref_ticks
@@ -315,7 +319,7 @@ class RiskEngine:
                     intent,
                     now_ns,
                     DenyReason.MAX_GROSS_NOTIONAL,
-                    f"{gross} > {sym.max_gross} tick-lots",
+                    f"{gross * sym.unit} > {sym.limits.max_gross_notional}",
                 )
         money = notional * sym.money_mult
         if self._max_total_net is not None:

@@ -59,7 +59,9 @@ def test_max_order_notional_one_tick_over() -> None:
     r = engine(default=SymbolLimits(max_order_notional=D("1000")))
     assert r.check(order(B, "100.00", "10"), 0) is APPROVED  # 100.00 * 10 = 1000.00
     # 100.01 * 10 = 1000.10 > 1000
-    assert reason(r.check(order(B, "100.01", "10"), 0)) is DenyReason.MAX_ORDER_NOTIONAL
+    res = r.check(order(B, "100.01", "10"), 0)
+    assert isinstance(res, Denied) and res.reason is DenyReason.MAX_ORDER_NOTIONAL
+    assert res.detail == "1000.10 > 1000"
 
 
 def test_price_collar_inclusive_both_sides_and_fractional_bps() -> None:
@@ -338,7 +340,7 @@ def test_event_fields_are_json_ready() -> None:
             "client_id": "big",
             "symbol": "ABC",
             "reason": "max_order_qty",
-            "detail": "2 lots > 1",
+            "detail": "2 lots > 1 lots",
         },
         {
             "kind": "kill_switch",
