@@ -1,0 +1,182 @@
+"""Frame FIX messages out of a byte stream and turn them into `RawMessage`s.
+
+What it does: finds `8=` (at the start or after SOH), reads `9=` BodyLength,
+locates the `10=` CheckSum field the way QuickFIX does (searching for
+`SOH10=` from the declared end of the body, so a too-short length still finds
+the trailer and a too-long one swallows what follows), then verifies
+BodyLength and CheckSum. A frame that fails is *garbled*: it is dropped,
+counted, reported as `GARBLED` and scanning resumes after it. A declared or
+accumulated size above `max_message_bytes` is garbled too, so a hostile peer
+cannot make the decoder buffer without bound.
+
+What it does not do: validate fields against a dictionary (see
+`quoter.fix.validation`) or interpret the session layer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from zlib import adler32
+
+SOH = b"\x01"
+GARBLED = b""  # marker in the list returned by FrameDecoder.feed
+DEFAULT_MAX_MESSAGE_BYTES = 1 << 20
+
+
+def checksum(data: bytes | bytearray | memoryview) -> int:
+    """FIX CheckSum: sum of the bytes modulo 256 (computed with zlib.adler32 in C)."""
+    n = len(data)
+    if n <= 256:  # adler32's low half is 1 + sum of bytes while that stays < 65521
+        return ((adler32(data) & 0xFFFF) - 1) & 0xFF
+    mv = memoryview(data)
+    total = 0
+    for i in range(0, n, 256):
+        total += (adler32(mv[i : i + 256]) & 0xFFFF) - 1
+    return total & 0xFF
+
+
+class GarbledFrame(ValueError):
+    """A frame whose fields cannot be parsed (non-numeric tag, missing '=')."""
+
+
+@dataclass(frozen=True, slots=True)
+class RawMessage:
+    """A decoded message: its type, every field in wire order (8, 9 and 10
+    included) and a tag -> value map (last occurrence wins)."""
+
+    msg_type: str
+    fields: tuple[tuple[int, str], ...]
+    values: dict[int, str]
+
+    def get(self, tag: int, default: str | None = None) -> str | None:
+        return self.values.get(tag, default)
+
+
+def parse(frame: bytes) -> RawMessage:
+    """Split a verified frame into fields. Raises GarbledFrame when the first
+    three fields are not 8, 9, 35 or a tag is not an integer."""
+    text = frame.decode("utf-8", "surrogateescape")
+    parts = text.split("\x01")
+    parts.pop()  # after the final SOH
+    try:
+        fields = tuple([(int(t), v) for t, _, v in [p.partition("=") for p in parts]])
+    except ValueError as e:
+        raise GarbledFrame(f"bad tag: {e}") from None
+    if len(fields) < 4 or fields[0][0] != 8 or fields[1][0] != 9 or fields[2][0] != 35:
+        raise GarbledFrame("first three fields must be 8, 9, 35")
+    return RawMessage(fields[2][1], fields, dict(fields))
+
+
+def encode(
+    begin_string: str,
+    msg_type: str,
+    header: Sequence[tuple[int, str]],
+    body: Sequence[tuple[int, str]],
+) -> bytes:
+    """Serialise `8=..|9=..|35=..|<header>|<body>|10=..|` with exact length and checksum."""
+    parts = [f"35={msg_type}"]
+    parts += [f"{t}={v}" for t, v in header]
+    parts += [f"{t}={v}" for t, v in body]
+    parts.append("")
+    payload = "\x01".join(parts).encode("utf-8", "surrogateescape")
+    head = b"8=%s\x019=%d\x01" % (begin_string.encode(), len(payload))
+    whole = head + payload
+    return whole + b"10=%03d\x01" % checksum(whole)
+
+
+class FrameDecoder:
+    """Incremental framer over a byte stream (see module docstring)."""
+
+    __slots__ = ("_buf", "garbled_count", "max_message_bytes")
+
+    def __init__(self, max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES) -> None:
+        self._buf = bytearray()
+        self.max_message_bytes = max_message_bytes
+        self.garbled_count = 0
+
+    def buffered(self) -> int:
+        return len(self._buf)
+
+    def take_buffer(self) -> bytes:
+        """Hand over the unparsed bytes (used when a connection changes owner)."""
+        data = bytes(self._buf)
+        self._buf.clear()
+        return data
+
+    def _garbled(self, out: list[bytes]) -> None:
+        """Drop the frame starting at 0: skip to the next `SOH8=` after it."""
+        self.garbled_count += 1
+        out.append(GARBLED)
+        nxt = self._buf.find(b"\x018=", 1)
+        if nxt < 0:
+            self._buf.clear()
+        else:
+            del self._buf[: nxt + 1]
+
+    def feed(self, data: bytes) -> list[bytes]:
+        """Add bytes; return complete verified frames in order, `GARBLED` for each
+        dropped one."""
+        buf = self._buf
+        buf += data
+        out: list[bytes] = []
+        limit = self.max_message_bytes
+        while buf:
+            if not buf.startswith(b"8="):
+                start = buf.find(b"\x018=")
+                if start < 0:
+                    # keep a trailing SOH / "SOH8" that may begin the next frame
+                    keep = 2 if buf.endswith(b"\x018") else 1 if buf.endswith(SOH) else 0
+                    del buf[: len(buf) - keep]
+                    break
+                del buf[: start + 1]
+            e1 = buf.find(SOH, 2, 40)
+            if e1 < 0:
+                if len(buf) >= 40:
+                    self._garbled(out)
+                    continue
+                break
+            if not buf.startswith(b"9=", e1 + 1):
+                if len(buf) < e1 + 3:
+                    break
+                self._garbled(out)
+                continue
+            e2 = buf.find(SOH, e1 + 3, e1 + 3 + 12)
+            if e2 < 0:
+                if len(buf) >= e1 + 3 + 12:
+                    self._garbled(out)
+                    continue
+                break
+            length_txt = bytes(buf[e1 + 3 : e2])
+            if not length_txt.isdigit() or int(length_txt) > limit:
+                self._garbled(out)
+                continue
+            body_end = e2 + 1 + int(length_txt)
+            if len(buf) < body_end:
+                break
+            k = buf.find(b"\x0110=", body_end - 1)
+            if k < 0:
+                if len(buf) > body_end + limit:
+                    self._garbled(out)
+                    continue
+                break
+            k2 = buf.find(SOH, k + 4)
+            if k2 < 0:
+                if len(buf) > k + 16:
+                    self._garbled(out)
+                    continue
+                break
+            frame = bytes(buf[: k2 + 1])
+            del buf[: k2 + 1]
+            cks = frame[k + 4 : k2]
+            if (
+                k + 1 != body_end
+                or len(cks) != 3
+                or not cks.isdigit()
+                or int(cks) != checksum(memoryview(frame)[: k + 1])
+            ):
+                self.garbled_count += 1
+                out.append(GARBLED)
+                continue
+            out.append(frame)
+        return out

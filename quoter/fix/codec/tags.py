@@ -1,0 +1,52 @@
+"""Tag numbers the session layer and the typed messages use, by name.
+
+The codec package (with the dictionary) is the only place that spells raw FIX
+tag numbers; everything else refers to them through these constants.
+"""
+
+from __future__ import annotations
+
+BEGIN_STRING = 8
+BODY_LENGTH = 9
+CHECK_SUM = 10
+BEGIN_SEQ_NO = 7
+END_SEQ_NO = 16
+MSG_SEQ_NUM = 34
+MSG_TYPE = 35
+NEW_SEQ_NO = 36
+POSS_DUP_FLAG = 43
+REF_SEQ_NUM = 45
+SENDER_COMP_ID = 49
+SENDING_TIME = 52
+TARGET_COMP_ID = 56
+TEXT = 58
+POSS_RESEND = 97
+ENCRYPT_METHOD = 98
+HEART_BT_INT = 108
+TEST_REQ_ID = 112
+ON_BEHALF_OF_COMP_ID = 115
+ON_BEHALF_OF_SUB_ID = 116
+ORIG_SENDING_TIME = 122
+GAP_FILL_FLAG = 123
+DELIVER_TO_COMP_ID = 128
+DELIVER_TO_SUB_ID = 129
+RESET_SEQ_NUM_FLAG = 141
+ON_BEHALF_OF_LOCATION_ID = 144
+DELIVER_TO_LOCATION_ID = 145
+REF_TAG_ID = 371
+REF_MSG_TYPE = 372
+SESSION_REJECT_REASON = 373
+BUSINESS_REJECT_REASON = 380
+USERNAME = 553
+PASSWORD = 554
+CL_ORD_ID = 11
+
+# reverse routing: a reply carries the peer's OnBehalfOf* as DeliverTo* and vice versa
+REVERSE_ROUTE = (
+    (ON_BEHALF_OF_COMP_ID, DELIVER_TO_COMP_ID),
+    (ON_BEHALF_OF_SUB_ID, DELIVER_TO_SUB_ID),
+    (ON_BEHALF_OF_LOCATION_ID, DELIVER_TO_LOCATION_ID),
+    (DELIVER_TO_COMP_ID, ON_BEHALF_OF_COMP_ID),
+    (DELIVER_TO_SUB_ID, ON_BEHALF_OF_SUB_ID),
+    (DELIVER_TO_LOCATION_ID, ON_BEHALF_OF_LOCATION_ID),
+)

@@ -1,0 +1,162 @@
+"""Message stores: next sequence numbers and the application messages we sent.
+
+`MemoryStore` keeps everything in memory. `FileStore` adds an append-only log
+file per session, replayed on open, so a restarted process continues its
+sequence numbers and can answer ResendRequests for messages sent before the
+restart. Records are ASCII headers (`S n`, `T n`, `R created_ns`, `M seq len`
+followed by the frame bytes); a torn last record (crash mid-write) is ignored
+and cut off. `fsync` policy: "always" (every record), "batch" (on `flush()`,
+which transports call once per I/O batch) or "never" (the OS decides).
+
+Only application messages are stored; a ResendRequest for admin messages is
+answered with a SequenceReset-GapFill, as the FIX spec asks.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import Literal
+
+from mmsla.errors import ConfigError
+
+FsyncPolicy = Literal["always", "batch", "never"]
+
+
+class MemoryStore:
+    """Sequence numbers and sent application messages, in memory."""
+
+    def __init__(self, created_ns: int | None = None) -> None:
+        self.next_sender_seq = 1
+        self.next_target_seq = 1
+        self.created_ns = time.time_ns() if created_ns is None else created_ns
+        self._sent: dict[int, bytes] = {}
+
+    def set_next_sender_seq(self, seq: int) -> None:
+        self.next_sender_seq = seq
+
+    def set_next_target_seq(self, seq: int) -> None:
+        self.next_target_seq = seq
+
+    def save_sent(self, seq: int, frame: bytes) -> None:
+        """Remember application message `seq` and advance the sender sequence past it."""
+        self._sent[seq] = frame
+        self.next_sender_seq = seq + 1
+
+    def get_sent(self, begin: int, end: int) -> list[tuple[int, bytes]]:
+        """Stored messages with begin <= seq <= end, in sequence order."""
+        sent = self._sent
+        if end - begin < len(sent):
+            return [(s, sent[s]) for s in range(begin, end + 1) if s in sent]
+        return sorted((s, f) for s, f in sent.items() if begin <= s <= end)
+
+    def reset(self, now_ns: int | None = None) -> None:
+        """Start a new FIX session day: both sequences back to 1, history dropped."""
+        self.next_sender_seq = 1
+        self.next_target_seq = 1
+        self.created_ns = time.time_ns() if now_ns is None else now_ns
+        self._sent.clear()
+
+    def flush(self) -> None:
+        """Make pending records durable according to the policy (no-op here)."""
+
+    def close(self) -> None:
+        """Release resources."""
+
+
+class FileStore(MemoryStore):
+    """A `MemoryStore` persisted to one append-only file (see module docstring)."""
+
+    def __init__(self, path: str | Path, fsync: FsyncPolicy = "batch") -> None:
+        super().__init__()
+        if fsync not in ("always", "batch", "never"):
+            raise ConfigError(f"fsync policy must be always, batch or never, not {fsync!r}")
+        self.path = Path(path)
+        self.fsync = fsync
+        self._dirty = False
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            good = self._replay()
+            self._file = open(self.path, "r+b" if self.path.exists() else "w+b")  # noqa: SIM115
+            self._file.truncate(good)
+            self._file.seek(good)
+        except OSError as e:
+            raise ConfigError(f"{self.path}: cannot open FIX message store: {e}") from e
+        if good == 0:
+            self._append(b"R %d\n" % self.created_ns)
+            self.flush()
+
+    def _replay(self) -> int:
+        """Load the file; return the offset just after the last complete record."""
+        if not self.path.exists():
+            return 0
+        data = self.path.read_bytes()
+        pos = 0
+        n = len(data)
+        while pos < n:
+            nl = data.find(b"\n", pos)
+            if nl < 0:
+                break
+            parts = data[pos:nl].split(b" ")
+            try:
+                kind = parts[0]
+                if kind == b"S":
+                    self.next_sender_seq = int(parts[1])
+                elif kind == b"T":
+                    self.next_target_seq = int(parts[1])
+                elif kind == b"R":
+                    MemoryStore.reset(self, int(parts[1]))
+                elif kind == b"M":
+                    seq, length = int(parts[1]), int(parts[2])
+                    end = nl + 1 + length
+                    if end + 1 > n or data[end : end + 1] != b"\n":
+                        break
+                    MemoryStore.save_sent(self, seq, data[nl + 1 : end])
+                    pos = end + 1
+                    continue
+                else:
+                    break
+            except (IndexError, ValueError):
+                break
+            pos = nl + 1
+        return pos
+
+    def _append(self, record: bytes) -> None:
+        self._file.write(record)
+        if self.fsync == "always":
+            self._file.flush()
+            os.fsync(self._file.fileno())
+        else:
+            self._dirty = True
+
+    def set_next_sender_seq(self, seq: int) -> None:
+        super().set_next_sender_seq(seq)
+        self._append(b"S %d\n" % seq)
+
+    def set_next_target_seq(self, seq: int) -> None:
+        super().set_next_target_seq(seq)
+        self._append(b"T %d\n" % seq)
+
+    def save_sent(self, seq: int, frame: bytes) -> None:
+        super().save_sent(seq, frame)
+        self._append(b"M %d %d\n%s\nS %d\n" % (seq, len(frame), frame, seq + 1))
+
+    def reset(self, now_ns: int | None = None) -> None:
+        super().reset(now_ns)
+        self._file.seek(0)
+        self._file.truncate(0)
+        self._append(b"R %d\n" % self.created_ns)
+        self.flush()
+
+    def flush(self) -> None:
+        if self._dirty:
+            self._file.flush()
+            if self.fsync == "batch":
+                os.fsync(self._file.fileno())
+            self._dirty = False
+
+    def close(self) -> None:
+        if not self._file.closed:
+            self.flush()
+            self._file.close()
