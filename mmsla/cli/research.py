@@ -20,12 +20,19 @@ def research() -> None:
 @research.command("as-table")
 @click.option("--runs", type=click.IntRange(min=2), default=1000, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
+@click.option(
+    "--antithetic",
+    is_flag=True,
+    help="Mirrored run pairs: no noise in mean inventory, noisier profit std (needs even runs).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON rows instead of a table.")
-def as_table_cmd(runs: int, seed: int, as_json: bool) -> None:
+def as_table_cmd(runs: int, seed: int, antithetic: bool, as_json: bool) -> None:
     """Reproduce the Avellaneda-Stoikov (2008) simulation table."""
     from mmsla.research.as_table import PUBLISHED, as_table
 
-    rows = as_table(runs=runs, seed=seed)
+    if antithetic and runs % 2:
+        raise click.BadParameter("must be even with --antithetic", param_hint="--runs")
+    rows = as_table(runs=runs, seed=seed, antithetic=antithetic)
     if as_json:
         click.echo(json.dumps({"runs": runs, "seed": seed, "rows": [r.to_dict() for r in rows]}))
         return

@@ -18,7 +18,17 @@ Conventions (the paper's, as stated in its section 4):
 - Final profit = cash + q_T * s_T (inventory marked at the final mid).
 
 Both strategies of a run see the same mid path and the same uniform draws for
-fills (common random numbers), which keeps the comparison paired. The A-S
+fills (common random numbers), which keeps the comparison paired.
+
+`antithetic=True` (off by default) draws runs in mirrored pairs (every mid move
+negated, the bid's and the ask's uniform draws swapped). Each run is still an
+exact draw of the model, and the model's symmetry makes a pair's final
+inventories q and -q, so the inventory mean has no Monte Carlo noise at all.
+The price: a pair shares its |q| path, so profits within a pair are correlated
+and the profit standard deviation is estimated from effectively half as many
+runs. Measured over 300 seeds at 1000 runs: independent runs miss the +/-0.5
+inventory-mean band on some seeds; antithetic runs never do, but miss the
+symmetric strategy's +15% profit-std band on about one seed in ten. The A-S
 formulas are written out here on arrays on purpose (`mmsla` does not import
 `quoter`); a test checks them against `quoter.pricing.spread`.
 """
@@ -91,11 +101,13 @@ def as_quotes(
 
 
 def simulate_gamma(
-    gamma: float, runs: int, seed: int, p: AsParams = AsParams()
+    gamma: float, runs: int, seed: int, p: AsParams = AsParams(), *, antithetic: bool = False
 ) -> tuple[AsRow, AsRow]:
     """Simulate `runs` paths for one gamma; returns (inventory row, symmetric row)."""
     if runs < 2:
         raise ValueError("runs must be >= 2 (a standard deviation needs two runs)")
+    if antithetic and runs % 2:
+        raise ValueError("antithetic runs come in pairs: runs must be even")
     rng = np.random.default_rng(seed)
     n = p.steps
     ds = p.sigma * math.sqrt(p.dt)
@@ -111,9 +123,14 @@ def simulate_gamma(
     q_sym = np.zeros(runs)
     cash_sym = np.zeros(runs)
     for i in range(n):
-        u_bid = rng.random(runs)
-        u_ask = rng.random(runs)
-        up = rng.random(runs) < 0.5
+        if antithetic:
+            half = runs // 2
+            ub, ua, mv = rng.random(half), rng.random(half), rng.random(half) < 0.5
+            u_bid, u_ask, up = np.r_[ub, ua], np.r_[ua, ub], np.r_[mv, ~mv]
+        else:
+            u_bid = rng.random(runs)
+            u_ask = rng.random(runs)
+            up = rng.random(runs) < 0.5
         # inventory strategy: quotes around the reservation price
         bid, ask = as_quotes(s, q_inv, gamma, p, float(taus[i]))
         hit_b = u_bid < np.minimum(p.a * np.exp(-p.k * (s - bid)) * p.dt, 1.0)
@@ -157,9 +174,11 @@ def as_table(
     seed: int = 0,
     gammas: tuple[float, ...] = PAPER_GAMMAS,
     p: AsParams = AsParams(),
+    *,
+    antithetic: bool = False,
 ) -> list[AsRow]:
     """The whole table: two rows per gamma, in the paper's order (gamma i uses seed + i)."""
     rows: list[AsRow] = []
     for i, g in enumerate(gammas):
-        rows.extend(simulate_gamma(g, runs, seed + i, p))
+        rows.extend(simulate_gamma(g, runs, seed + i, p, antithetic=antithetic))
     return rows

@@ -96,3 +96,16 @@ def test_robust_bands_hold_for_many_seeds() -> None:
             if r.strategy == "inventory":
                 assert abs(r.profit_std - psd) <= 0.15 * psd, where
                 assert abs(r.q_std - qsd) <= 0.15 * qsd, where
+
+
+def test_antithetic_pairs_mirror_inventory_exactly() -> None:
+    # A mirrored pair ends with inventories q and -q, so the mean is 0 up to float noise,
+    # for every seed, while each run's distribution (hence the stds) is unchanged.
+    for seed in (3, 11):
+        for r in as_table(runs=RUNS, seed=seed, antithetic=True):
+            _spread, pm, _psd, _qm, qsd = PUBLISHED[(r.gamma, r.strategy)]
+            assert abs(r.q_mean) < 1e-9
+            assert abs(r.profit_mean - pm) <= 0.05 * pm
+            assert abs(r.q_std - qsd) <= 0.15 * qsd
+    with pytest.raises(ValueError, match="even"):
+        as_table(runs=11, antithetic=True)
