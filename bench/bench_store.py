@@ -11,7 +11,8 @@ string, `bid_px`/`ask_px` decimal128(18,2), `bid_qty`/`ask_qty` decimal128(18,0)
 Scale with MMSLA_BENCH_STORE="days,symbols,rows_per_day" (default 5,20,200000 =
 20M rows; the issue's full target is 30,20,200000 = 120M). Prints generation
 time, ingest rows/s through `EventStore.ingest` (one transaction, all files),
-the database size, and the time of a per-symbol-day aggregate over everything.
+the database size, the time of a per-symbol-day aggregate over everything, and
+peak RSS of the process (DuckDB memory_limit 2GB; generation runs in the same process).
 """
 
 from __future__ import annotations
@@ -86,7 +87,7 @@ def main() -> None:
             f"{time.perf_counter() - t0:.1f} s"
         )
         db = root / "bench.duckdb"
-        store = EventStore.open(db)
+        store = EventStore.open(db, memory_limit="2GB")
         t0 = time.perf_counter()
         store.ingest_many("quotes", files, source="bench")
         ingest_s = time.perf_counter() - t0

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
@@ -41,6 +42,7 @@ from mmsla.store.schema import LATEST, SchemaTooNew, migrate
 
 DEFAULT_DB = "mmsla.duckdb"
 ENV_DB = "MMSLA_DB"
+ENV_MEMORY = "MMSLA_DB_MEMORY"
 
 _COLUMNS = {
     "quotes": ("ts, symbol, bid_px, bid_qty, ask_px, ask_qty, bid_levels, ask_levels, event, line"),
@@ -55,6 +57,14 @@ _ORDER = {
     "states": "ts_start, line",
     "fills": "symbol, ts, line",
 }
+
+
+def _memory(text: str) -> str:
+    if not text:
+        return ""
+    if not re.fullmatch(r"[0-9]+(\.[0-9]+)?\s*[KMGT]i?B", text.strip(), flags=re.IGNORECASE):
+        raise InputError(ENV_MEMORY, f"memory limit {text!r} must look like 2GB or 512MiB")
+    return text.strip()
 
 
 def resolve_db_path(path: str | Path | None = None) -> Path:
@@ -111,10 +121,20 @@ class EventStore:
 
     @classmethod
     def open(
-        cls, path: str | Path | None = None, *, read_only: bool = False, migrate_to: int = LATEST
+        cls,
+        path: str | Path | None = None,
+        *,
+        read_only: bool = False,
+        migrate_to: int = LATEST,
+        memory_limit: str | None = None,
     ) -> EventStore:
-        """Open (creating if needed) the store and apply pending migrations."""
+        """Open (creating if needed) the store and apply pending migrations.
+
+        `memory_limit` (e.g. "2GB"; default $MMSLA_DB_MEMORY, else DuckDB's 80% of RAM)
+        caps DuckDB's buffer pool: big ingests and scans then spill to disk instead.
+        """
         db = resolve_db_path(path)
+        limit = _memory(memory_limit or os.environ.get(ENV_MEMORY) or "")
         if read_only and not db.exists():
             raise InputError(str(db), "no such database")
         try:
@@ -122,6 +142,8 @@ class EventStore:
         except duckdb.Error as e:
             raise InputError(str(db), f"cannot open database: {str(e).splitlines()[0]}") from e
         try:
+            if limit:
+                con.execute(f"SET memory_limit = '{limit}'")
             if not read_only:
                 migrate(con, migrate_to)
             else:
@@ -271,7 +293,7 @@ class EventStore:
 
     def _insert(self, kind: str, parsed: Parsed, file_id: int) -> None:
         name = f"_ingest_{file_id}"
-        self.con.register(name, parsed.table)
+        self.con.register(name, _draining_reader(parsed.table))
         try:
             cols = _COLUMNS[kind]
             order = "" if parsed.in_order else f" ORDER BY {_ORDER[kind]}"
@@ -348,7 +370,8 @@ class EventStore:
                         ),
                     }
                 )
-                self.con.register("_levels", long)
+                self.con.register("_levels", _draining_reader(long))
+                del long
                 try:
                     self.con.execute(
                         "INSERT INTO book_levels SELECT ts, symbol, level, "
@@ -545,6 +568,23 @@ def _decimals(step: Decimal) -> int:
     exp = step.normalize().as_tuple().exponent
     assert isinstance(exp, int)
     return max(0, -exp)
+
+
+def _draining_reader(table: pa.Table) -> pa.RecordBatchReader:
+    """A one-pass reader that drops each batch once DuckDB has read it.
+
+    DuckDB keeps scanned Python objects alive until the transaction ends; a plain
+    table would pin every file's rows in memory for the whole (one-transaction)
+    ingest. This reader holds nothing once consumed.
+    """
+    batches = table.to_batches()
+    schema = table.schema
+
+    def drain() -> Iterator[pa.RecordBatch]:
+        while batches:
+            yield batches.pop(0)
+
+    return pa.RecordBatchReader.from_batches(schema, drain())
 
 
 def _by_symbol(tbl: pa.Table) -> Iterator[tuple[str, pa.Table]]:

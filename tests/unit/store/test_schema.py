@@ -98,3 +98,12 @@ def test_env_var_and_default(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setenv("MMSLA_DB", str(tmp_path / "env.duckdb"))
     EventStore.open().close()
     assert (tmp_path / "env.duckdb").exists()
+
+
+def test_memory_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with EventStore.open(tmp_path / "m.duckdb", memory_limit="300MB") as store:
+        limit = store.con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+        assert limit.replace(" ", "") in {"286.1MiB", "300.0MB", "286.1MB"}
+    monkeypatch.setenv("MMSLA_DB_MEMORY", "lots")
+    with pytest.raises(InputError, match="must look like 2GB"):
+        EventStore.open(tmp_path / "m.duckdb")
