@@ -36,6 +36,7 @@ from mmsla.domain.book import RecordedMarket
 from mmsla.errors import InputError
 from mmsla.io.books import decimal_column, market_reference
 from mmsla.io.tables import FillArrays, MarketArrays, QuoteArrays, StateInterval
+from mmsla.obligations.result import CheckResult, reasons_of
 from mmsla.store.decimals import STORE_TYPE
 from mmsla.store.layout import KINDS, PARSERS, Parsed
 from mmsla.store.schema import LATEST, SchemaTooNew, migrate
@@ -381,6 +382,67 @@ class EventStore:
                 finally:
                     self.con.unregister("_levels")
         return IngestResult(kind, label, sha, n, file_id, False, ts_min, ts_max)
+
+    # --- results -------------------------------------------------------------------
+
+    def record_breaches(self, result: CheckResult, *, source: str | None = None) -> int:
+        """Store the breach episodes of every evaluated day, replacing that day's earlier record.
+
+        Returns the number of episodes stored. Days are keyed by (agreement id and
+        version, symbol, trading day), so re-running a day's job is idempotent.
+        """
+        keys = {(d.symbol, d.day) for d in result.days}
+        starts, ends, masks, forgiven, symbols, days = [], [], [], [], [], []
+        for d in result.days:
+            ep = d.breaches
+            n = len(ep)
+            if n:
+                starts.append(ep.start_ns)
+                ends.append(ep.end_ns)
+                masks.append(ep.mask.astype(np.int64))
+                forgiven.append(ep.forgiven)
+                symbols.extend([d.symbol] * n)
+                days.extend([d.day] * n)
+        mask = np.concatenate(masks) if masks else np.zeros(0, dtype=np.int64)
+        names = {int(m): [r.value for r in reasons_of(int(m))] for m in np.unique(mask)}
+        table = pa.table(
+            {
+                "symbol": pa.array(symbols, type=pa.string()),
+                "day": pa.array(days, type=pa.date32()),
+                "ts_start": pa.array(np.concatenate(starts) if starts else [], type=pa.int64()),
+                "ts_end": pa.array(np.concatenate(ends) if ends else [], type=pa.int64()),
+                "reasons": pa.array([names[int(m)] for m in mask], type=pa.list_(pa.string())),
+                "forgiven": pa.array(np.concatenate(forgiven) if forgiven else [], type=pa.bool_()),
+            }
+        )
+        with self.transaction():
+            if keys:
+                done = pa.table(
+                    {
+                        "symbol": pa.array([k[0] for k in keys], type=pa.string()),
+                        "day": pa.array([k[1] for k in keys], type=pa.date32()),
+                    }
+                )
+                self.con.register("_days", done)
+                try:
+                    self.con.execute(
+                        "DELETE FROM breaches b USING _days d WHERE b.agreement_id = ? "
+                        "AND b.agreement_version = ? AND b.symbol = d.symbol AND b.day = d.day",
+                        [result.agreement_id, result.agreement_version],
+                    )
+                finally:
+                    self.con.unregister("_days")
+            self.con.register("_breaches", _draining_reader(table))
+            try:
+                self.con.execute(
+                    "INSERT INTO breaches (agreement_id, agreement_version, symbol, ts_start, "
+                    "ts_end, reasons, forgiven, source, day) SELECT ?, ?, symbol, ts_start, "
+                    "ts_end, reasons, forgiven, ?, day FROM _breaches ORDER BY symbol, ts_start",
+                    [result.agreement_id, result.agreement_version, source],
+                )
+            finally:
+                self.con.unregister("_breaches")
+        return int(table.num_rows)
 
     # --- load (same shapes as mmsla.io.tables) ----------------------------------
 

@@ -82,6 +82,11 @@ MIGRATIONS: Sequence[Sequence[str]] = (
             alert_id VARCHAR, ts BIGINT NOT NULL, type VARCHAR NOT NULL, symbol VARCHAR,
             payload JSON, source VARCHAR)""",
     ),
+    # 3: breaches keyed by trading day, so re-recording a day replaces it
+    (
+        "ALTER TABLE breaches ADD COLUMN day DATE",
+        "CREATE INDEX breaches_key ON breaches (agreement_id, symbol, day)",
+    ),
 )
 
 LATEST = len(MIGRATIONS)

@@ -82,3 +82,28 @@ def test_one_day_window_equal(store: EventStore) -> None:
         **kwargs,
     )
     assert from_store.to_json() == from_files.to_json()
+
+
+def test_record_breaches_is_idempotent_per_day(store: EventStore) -> None:
+    agreement = load_agreement(EXAMPLES[0])
+    result = check(
+        agreement,
+        store.load_quotes(),
+        market=store.load_market(),
+        states=store.load_states(),
+        fills=store.load_fills(),
+    )
+    want = [
+        (d.symbol, d.day, b.start_ns, b.end_ns, [r.value for r in b.reasons], b.forgiven)
+        for d in result.days
+        for b in d.breaches
+    ]
+    assert want, "the fixture must contain breaches"
+    assert store.record_breaches(result, source="unit") == len(want)
+    assert store.record_breaches(result, source="unit") == len(want)  # replaces, no dupes
+    rows = store.con.execute(
+        "SELECT symbol, day, ts_start, ts_end, reasons, forgiven FROM breaches "
+        "WHERE agreement_id = ? ORDER BY symbol, ts_start",
+        [agreement.id],
+    ).fetchall()
+    assert [tuple(r) for r in rows] == sorted([tuple(w) for w in want], key=lambda w: (w[0], w[2]))
