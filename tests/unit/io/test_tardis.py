@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from mmsla.errors import InputError
@@ -73,3 +74,15 @@ def test_not_a_tardis_file(tmp_path: Path) -> None:
         read_tardis_book_snapshot(bad, tick=TICK, lot=LOT)
     with pytest.raises(InputError, match="unknown book format"):
         read_book(bad, "nasdaq")
+
+
+def test_gzip_file(tmp_path: Path) -> None:
+    import gzip
+
+    gz = tmp_path / "snap.csv.gz"
+    gz.write_bytes(gzip.compress(CSV.read_bytes()))
+    plain = read_tardis_book_snapshot(CSV, tick=TICK, lot=LOT).book
+    packed = read_tardis_book_snapshot(gz, tick=TICK, lot=LOT).book
+    assert np.array_equal(plain.ask_qty, packed.ask_qty) and np.array_equal(
+        plain.ts_ns, packed.ts_ns
+    )
