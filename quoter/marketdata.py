@@ -1,0 +1,350 @@
+"""Our view of the venue: books from 35=W/X, market state from 35=f, their FIX dictionary.
+
+- `MarketData` keeps one `BookView` per subscribed symbol, keyed by price in
+  integer ticks/lots: a snapshot (35=W) replaces the symbol's book; an
+  incremental refresh (35=X) applies each entry (279 new/change set the level's
+  size, delete removes it; 269=2 is a trade: last price). Venue time comes from
+  MDEntryDate(272)+MDEntryTime(273) (or TransactTime 60): the simulation clock.
+  MDPriceLevel(1023) is read but not needed: levels are keyed by price.
+- `parse_security_status` reads 35=f: 326 SecurityTradingStatus (17 open,
+  2 halt, 21 auction, 18 closed), 60 TransactTime and the user-defined 20001
+  StressedMarket Y/N.
+- `market_data_request` builds a 35=V subscribe for top-N bids, offers, trades.
+- `quoter_dictionary()` is the FIX 4.4 dictionary plus the tags of the venue
+  contract the built-in one lacks: 1023 MDPriceLevel and 2446 AggressorSide in
+  the W/X entries, 1057 AggressorIndicator on ExecutionReports, 20001.
+
+Not here: deciding anything from the book (the strategy), sending (the app).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+
+from quoter.fix.codec.framing import RawMessage
+from quoter.fix.codec.times import parse_utc
+from quoter.fix.dictionary import Dictionary, FieldDef, GroupDef, MessageDef
+from quoter.intents import Instrument
+from quoter.strategy import TopOfBook
+
+__all__ = [
+    "BookView",
+    "MarketData",
+    "MarketState",
+    "market_data_request",
+    "parse_security_status",
+    "quoter_dictionary",
+]
+
+# tag numbers of the market-data and security-status messages (FIX 4.4 + the venue contract)
+SYMBOL = 55
+TRANSACT_TIME = 60
+NO_RELATED_SYM = 146
+MD_REQ_ID = 262
+SUBSCRIPTION_REQUEST_TYPE = 263
+MARKET_DEPTH = 264
+MD_UPDATE_TYPE = 265
+NO_MD_ENTRY_TYPES = 267
+NO_MD_ENTRIES = 268
+MD_ENTRY_TYPE = 269
+MD_ENTRY_PX = 270
+MD_ENTRY_SIZE = 271
+MD_ENTRY_DATE = 272
+MD_ENTRY_TIME = 273
+MD_UPDATE_ACTION = 279
+SECURITY_TRADING_STATUS = 326
+MD_PRICE_LEVEL = 1023
+AGGRESSOR_INDICATOR = 1057
+AGGRESSOR_SIDE = 2446
+STRESSED_MARKET = 20001
+
+_TRADING_STATUS = {"17": "open", "2": "halt", "21": "auction", "18": "closed"}
+
+
+@lru_cache(maxsize=1)
+def quoter_dictionary() -> Dictionary:
+    """The built-in FIX 4.4 dictionary extended with the venue contract's extra tags."""
+    base = Dictionary.fix44()
+    fields = dict(base.fields)
+    fields[MD_PRICE_LEVEL] = FieldDef(MD_PRICE_LEVEL, "MDPriceLevel", "INT", None)
+    fields[AGGRESSOR_INDICATOR] = FieldDef(
+        AGGRESSOR_INDICATOR, "AggressorIndicator", "BOOLEAN", frozenset({"Y", "N"})
+    )
+    fields[AGGRESSOR_SIDE] = FieldDef(AGGRESSOR_SIDE, "AggressorSide", "CHAR", None)
+    fields[STRESSED_MARKET] = FieldDef(
+        STRESSED_MARKET, "StressedMarket", "BOOLEAN", frozenset({"Y", "N"})
+    )
+    messages = dict(base.messages)
+    for mt in ("W", "X"):
+        m = messages[mt]
+        g = m.groups[NO_MD_ENTRIES]
+        extra = (MD_PRICE_LEVEL, AGGRESSOR_SIDE)
+        g2 = GroupDef(
+            g.count_tag,
+            g.delimiter,
+            g.members | frozenset(extra),
+            g.order + extra,
+            g.required,
+            g.groups,
+        )
+        messages[mt] = MessageDef(
+            m.msg_type,
+            m.name,
+            m.is_admin,
+            m.fields,
+            m.order,
+            m.required,
+            {**m.groups, NO_MD_ENTRIES: g2},
+        )
+    er = messages["8"]
+    messages["8"] = MessageDef(
+        er.msg_type,
+        er.name,
+        er.is_admin,
+        er.fields | {AGGRESSOR_INDICATOR},
+        (*er.order, AGGRESSOR_INDICATOR),
+        er.required,
+        er.groups,
+    )
+    return Dictionary(
+        begin_string=base.begin_string,
+        fields=fields,
+        header=base.header,
+        header_required=base.header_required,
+        trailer=base.trailer,
+        trailer_required=base.trailer_required,
+        messages=messages,
+        msg_types=base.msg_types,
+        max_standard_tag=base.max_standard_tag,
+        checks={},
+        enums={},
+    )
+
+
+def market_data_request(req_id: str, symbols: Iterable[str], depth: int) -> list[tuple[int, str]]:
+    """Body of a 35=V subscribe (snapshot + incremental) to bids, offers and trades."""
+    syms = list(symbols)
+    body = [
+        (MD_REQ_ID, req_id),
+        (SUBSCRIPTION_REQUEST_TYPE, "1"),
+        (MARKET_DEPTH, str(depth)),
+        (MD_UPDATE_TYPE, "1"),
+        (NO_MD_ENTRY_TYPES, "3"),
+        (MD_ENTRY_TYPE, "0"),
+        (MD_ENTRY_TYPE, "1"),
+        (MD_ENTRY_TYPE, "2"),
+        (NO_RELATED_SYM, str(len(syms))),
+    ]
+    body += [(SYMBOL, s) for s in syms]
+    return body
+
+
+@dataclass(frozen=True, slots=True)
+class MarketState:
+    """A SecurityStatus: `status` open|halt|auction|closed, the stress flag, venue time."""
+
+    symbol: str
+    status: str
+    stressed: bool
+    ts_ns: int | None
+
+    @property
+    def active(self) -> bool:
+        """Continuous trading (open), stressed or not."""
+        return self.status == "open"
+
+    @property
+    def label(self) -> str:
+        """The `state` event's state: stressed while open and stressed, else the status."""
+        return "stressed" if self.stressed and self.status == "open" else self.status
+
+
+def parse_security_status(msg: RawMessage) -> MarketState:
+    """Read a 35=f; `ValueError` when it has no symbol."""
+    v = msg.values
+    sym = v.get(SYMBOL)
+    if not sym:
+        raise ValueError("SecurityStatus without Symbol(55)")
+    status = _TRADING_STATUS.get(v.get(SECURITY_TRADING_STATUS, "17"), "other")
+    ts_text = v.get(TRANSACT_TIME)
+    return MarketState(
+        sym, status, v.get(STRESSED_MARKET) == "Y", parse_utc(ts_text) if ts_text else None
+    )
+
+
+class BookView:
+    """One symbol's book as the venue publishes it: price ticks -> size lots per side."""
+
+    __slots__ = ("_px_cache", "_qty_cache", "asks", "bids", "instrument", "last_px_ticks")
+
+    def __init__(self, instrument: Instrument) -> None:
+        self.instrument = instrument
+        self.bids: dict[int, int] = {}
+        self.asks: dict[int, int] = {}
+        self.last_px_ticks: int | None = None
+        self._px_cache: dict[str, int] = {}
+        self._qty_cache: dict[str, int] = {}
+
+    def ticks(self, text: str) -> int:
+        """Exact tick count of a FIX price (`ValueError` off the grid or malformed)."""
+        t = self._px_cache.get(text)
+        if t is None:
+            try:
+                q, r = divmod(Decimal(text), self.instrument.tick)
+            except InvalidOperation:
+                raise ValueError(f"bad price {text!r}") from None
+            if r != 0:
+                raise ValueError(f"{self.instrument.symbol}: price {text} off the tick grid")
+            t = int(q)
+            if len(self._px_cache) > 65_536:
+                self._px_cache.clear()
+            self._px_cache[text] = t
+        return t
+
+    def lots(self, text: str) -> int:
+        """Size in lots, rounded down to whole lots (other members may trade odd sizes)."""
+        n = self._qty_cache.get(text)
+        if n is None:
+            try:
+                n = int(Decimal(text) // self.instrument.lot)
+            except InvalidOperation:
+                raise ValueError(f"bad size {text!r}") from None
+            if len(self._qty_cache) > 65_536:
+                self._qty_cache.clear()
+            self._qty_cache[text] = n
+        return n
+
+    def top(self) -> TopOfBook:
+        bids, asks = self.bids, self.asks
+        b = max(bids) if bids else None
+        a = min(asks) if asks else None
+        return TopOfBook(b, bids[b] if b is not None else 0, a, asks[a] if a is not None else 0)
+
+    def best(self) -> tuple[int, int] | None:
+        """(best bid, best ask) ticks when both sides exist."""
+        if not self.bids or not self.asks:
+            return None
+        return max(self.bids), min(self.asks)
+
+
+def _entry_ts(date: str | None, time_text: str | None) -> int | None:
+    if date and time_text:
+        return parse_utc(f"{date}-{time_text}")
+    return None
+
+
+class MarketData:
+    """Books of the subscribed symbols, updated from W/X messages; tracks venue time."""
+
+    def __init__(self, instruments: Iterable[Instrument]) -> None:
+        self.books: dict[str, BookView] = {i.symbol: BookView(i) for i in instruments}
+        self.venue_ns: int | None = None
+
+    def _advance(self, ts: int | None) -> None:
+        if ts is not None and (self.venue_ns is None or ts > self.venue_ns):
+            self.venue_ns = ts
+
+    def on_snapshot(self, msg: RawMessage) -> str | None:
+        """Apply a 35=W; returns the symbol (None when not subscribed)."""
+        sym = msg.values.get(SYMBOL)
+        book = self.books.get(sym) if sym else None
+        if book is None:
+            return None
+        book.bids.clear()
+        book.asks.clear()
+        kind = px = qty = date = tm = None
+        in_group = False
+
+        def flush() -> None:
+            if kind is None or px is None:
+                return
+            if kind == "0" and qty is not None:
+                book.bids[book.ticks(px)] = book.lots(qty)
+            elif kind == "1" and qty is not None:
+                book.asks[book.ticks(px)] = book.lots(qty)
+            elif kind == "2":
+                book.last_px_ticks = book.ticks(px)
+            self._advance(_entry_ts(date, tm))
+
+        for tag, value in msg.fields:
+            if tag == NO_MD_ENTRIES:
+                in_group = True
+            elif not in_group:
+                continue
+            elif tag == MD_ENTRY_TYPE:
+                flush()
+                kind, px, qty, date, tm = value, None, None, None, None
+            elif tag == MD_ENTRY_PX:
+                px = value
+            elif tag == MD_ENTRY_SIZE:
+                qty = value
+            elif tag == MD_ENTRY_DATE:
+                date = value
+            elif tag == MD_ENTRY_TIME:
+                tm = value
+        flush()
+        book.bids = {p: q for p, q in book.bids.items() if q > 0}
+        book.asks = {p: q for p, q in book.asks.items() if q > 0}
+        return sym
+
+    def on_incremental(self, msg: RawMessage) -> list[str]:
+        """Apply a 35=X; returns the subscribed symbols it touched, in first-touch order."""
+        touched: list[str] = []
+        books = self.books
+        action = kind = px = qty = sym = date = tm = None
+        started = False
+
+        def flush() -> None:
+            if not started or sym is None:
+                return
+            book = books.get(sym)
+            if book is None or kind is None:
+                return
+            if kind == "2":
+                if px is not None:
+                    book.last_px_ticks = book.ticks(px)
+            elif kind in ("0", "1") and px is not None:
+                side = book.bids if kind == "0" else book.asks
+                p = book.ticks(px)
+                if action == "2" or qty is None:
+                    side.pop(p, None)
+                else:
+                    q = book.lots(qty)
+                    if q > 0:
+                        side[p] = q
+                    else:
+                        side.pop(p, None)
+            else:
+                return
+            if sym not in touched:
+                touched.append(sym)
+            self._advance(_entry_ts(date, tm))
+
+        for tag, value in msg.fields:
+            if tag == MD_UPDATE_ACTION:
+                flush()
+                started = True
+                action, kind, px, qty, date, tm = value, None, None, None, None, None
+            elif tag == MD_ENTRY_TYPE:
+                kind = value
+            elif tag == MD_ENTRY_PX:
+                px = value
+            elif tag == MD_ENTRY_SIZE:
+                qty = value
+            elif tag == SYMBOL:
+                sym = value
+            elif tag == MD_ENTRY_DATE:
+                date = value
+            elif tag == MD_ENTRY_TIME:
+                tm = value
+        flush()
+        return touched
+
+    def on_transact_time(self, msg: RawMessage) -> None:
+        """Advance venue time from a message's TransactTime(60), if any."""
+        text = msg.values.get(TRANSACT_TIME)
+        if text:
+            self._advance(parse_utc(text))

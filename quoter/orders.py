@@ -1,0 +1,644 @@
+"""The order manager: desired ladders -> orders at the venue, tracked from ExecutionReports.
+
+Venue profile `orders` (crypto style): post-only GTC NewOrderSingle (35=D, 18=6)
+per ladder level, moved by OrderCancelReplaceRequest (35=G), removed by
+OrderCancelRequest (35=F). Rules:
+
+- one slot per (symbol, side, level); a slot holds at most one order, and an
+  order has at most one change in flight (pending new / cancel / replace:
+  nothing more is sent for it until the venue answers);
+- an order is replaced when the requote policy says so (target moved beyond the
+  tolerance, or the order aged), when its open size differs from the target, or
+  at once when it would cross the other side's target (stale); cancelled when
+  its level has no target any more;
+- every new order, replace and cancel goes through `RiskEngine.check` first; a
+  denial is not sent (the risk engine records the event);
+- a sliding one-second throttle (`max_msgs_per_s`, in venue time) defers what
+  does not fit to the next reconcile; protective cancels (`cancel_all`) are
+  never deferred;
+- ExecutionReports (35=8) and OrderCancelRejects (35=9) drive the state machine
+  of `quoter.intents`; fills are returned as `mmsla.domain.Fill` for the app to
+  book (inventory, risk is told here);
+- `on_disconnect`: every order is assumed gone (the venue cancels on
+  disconnect); the caller tells risk and rebuilds after logon.
+
+The manager sends through a callable (the FIX session's `send`) and never reads
+a socket. Not here: pricing, the agreement clamp, inventory, hedging decisions.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import deque
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from mmsla.domain import Fill, Level, Side
+from quoter.fix.codec.framing import RawMessage
+from quoter.fix.codec.times import format_utc, parse_utc
+from quoter.intents import (
+    TERMINAL_STATES,
+    CancelIntent,
+    IllegalTransitionError,
+    Instrument,
+    OrderEvent,
+    OrderIntent,
+    OrderState,
+    Purpose,
+    ReplaceIntent,
+    TimeInForce,
+    transition,
+)
+from quoter.pricing.ladder import Ladder
+from quoter.pricing.requote import RequotePolicy
+from quoter.risk import Denied, RiskEngine
+
+__all__ = ["ManagedOrder", "OrderManager", "OrderUpdate", "SendFn"]
+
+# FIX tags of order entry
+AVG_PX = 6
+CL_ORD_ID = 11
+COMMISSION = 12
+COMM_TYPE = 13
+CUM_QTY = 14
+EXEC_ID = 17
+EXEC_INST = 18
+LAST_PX = 31
+LAST_QTY = 32
+ORDER_ID = 37
+ORDER_QTY = 38
+ORD_STATUS = 39
+ORD_TYPE = 40
+ORIG_CL_ORD_ID = 41
+PRICE = 44
+SIDE = 54
+SYMBOL = 55
+TIME_IN_FORCE = 59
+TRANSACT_TIME = 60
+EXEC_TYPE = 150
+LEAVES_QTY = 151
+TEXT = 58
+CXL_REJ_RESPONSE_TO = 434
+LAST_LIQUIDITY_IND = 851
+AGGRESSOR_INDICATOR = 1057
+
+SendFn = Callable[[str, Sequence[tuple[int, str]]], object]
+
+_FIX_SIDE = {Side.BUY: "1", Side.SELL: "2"}
+_RESTING = frozenset(
+    {
+        OrderState.LIVE,
+        OrderState.PARTIALLY_FILLED,
+        OrderState.PENDING_CANCEL,
+        OrderState.PENDING_REPLACE,
+    }
+)
+
+
+class ManagedOrder:
+    """One order as we know it (mutable; the manager owns it)."""
+
+    __slots__ = (
+        "client_id",
+        "filled_lots",
+        "instrument",
+        "level",
+        "pending_id",
+        "pending_px",
+        "pending_qty",
+        "placed_ns",
+        "purpose",
+        "px_ticks",
+        "qty_lots",
+        "risk_id",
+        "side",
+        "state",
+        "venue_id",
+    )
+
+    def __init__(
+        self,
+        client_id: str,
+        instrument: Instrument,
+        side: Side,
+        level: int,
+        px_ticks: int,
+        qty_lots: int,
+        now_ns: int,
+        purpose: Purpose = Purpose.QUOTE,
+    ) -> None:
+        self.client_id = client_id
+        self.instrument = instrument
+        self.side = side
+        self.level = level
+        self.px_ticks = px_ticks
+        self.qty_lots = qty_lots  # total order quantity (FIX OrderQty)
+        self.filled_lots = 0
+        self.state = OrderState.PENDING_NEW
+        self.venue_id: str | None = None
+        self.placed_ns = now_ns
+        self.pending_id: str | None = None  # id of the cancel/replace in flight
+        self.pending_px: int | None = None
+        self.pending_qty: int | None = None
+        self.risk_id = client_id  # the id the risk engine tracks this order under
+        self.purpose = purpose
+
+    @property
+    def symbol(self) -> str:
+        return self.instrument.symbol
+
+    @property
+    def leaves_lots(self) -> int:
+        return max(self.qty_lots - self.filled_lots, 0)
+
+    @property
+    def in_flight(self) -> bool:
+        return self.state is OrderState.PENDING_NEW or self.pending_id is not None
+
+
+@dataclass(frozen=True, slots=True)
+class OrderUpdate:
+    """What happened to an order (the app publishes it as an `order` event).
+
+    `status`: accepted|rejected|cancelled|replaced|partially_filled|filled|
+    cancel_rejected|replace_rejected; `fill` set for fills.
+    """
+
+    ts_ns: int
+    symbol: str
+    side: Side
+    client_id: str
+    venue_id: str | None
+    status: str
+    px: Decimal
+    qty: Decimal
+    leaves: Decimal
+    reason: str = ""
+    purpose: Purpose = Purpose.QUOTE
+    fill: Fill | None = None
+
+
+class OrderManager:
+    """Keeps the venue's orders in line with the desired ladders (see the module docstring)."""
+
+    def __init__(
+        self,
+        instruments: Iterable[Instrument],
+        send: SendFn,
+        risk: RiskEngine,
+        *,
+        requote: RequotePolicy | None = None,
+        max_msgs_per_s: int | None = None,
+        id_prefix: str = "Q",
+        post_only: bool = True,
+    ) -> None:
+        self.instruments = {i.symbol: i for i in instruments}
+        self._send = send
+        self.risk = risk
+        self.requote = requote or RequotePolicy()
+        self._max_msgs = max_msgs_per_s
+        self._sent: deque[int] = deque()
+        self._ids = itertools.count(1)
+        self._prefix = id_prefix
+        self.post_only = post_only
+        self.orders: dict[str, ManagedOrder] = {}  # by every id it is known under
+        self.slots: dict[tuple[str, Side], dict[int, ManagedOrder]] = {}
+        self.messages_sent = 0
+        self.deferred = 0
+        self.unexpected_reports = 0
+
+    # ---- queries -------------------------------------------------------------------
+
+    def live_orders(self, symbol: str | None = None) -> list[ManagedOrder]:
+        """Distinct non-terminal orders (optionally of one symbol)."""
+        seen: dict[int, ManagedOrder] = {}
+        for o in self.orders.values():
+            if o.state not in TERMINAL_STATES and (symbol is None or o.symbol == symbol):
+                seen[id(o)] = o
+        return list(seen.values())
+
+    def resting(self, symbol: str) -> tuple[tuple[Level, ...], tuple[Level, ...]]:
+        """Our confirmed resting quote on `symbol`: levels (price, total leaves), best first."""
+        inst = self.instruments[symbol]
+        bids: dict[int, int] = {}
+        asks: dict[int, int] = {}
+        for side, agg in ((Side.BUY, bids), (Side.SELL, asks)):
+            for o in self.slots.get((symbol, side), {}).values():
+                if o.state in _RESTING and o.leaves_lots > 0:
+                    agg[o.px_ticks] = agg.get(o.px_ticks, 0) + o.leaves_lots
+        tick, lot = inst.tick, inst.lot
+        return (
+            tuple(Level(p * tick, bids[p] * lot) for p in sorted(bids, reverse=True)),
+            tuple(Level(p * tick, asks[p] * lot) for p in sorted(asks)),
+        )
+
+    # ---- sending -------------------------------------------------------------------
+
+    def _next_id(self) -> str:
+        return f"{self._prefix}{next(self._ids)}"
+
+    def _budget(self, now_ns: int) -> bool:
+        if self._max_msgs is None:
+            return True
+        sent = self._sent
+        horizon = now_ns - 1_000_000_000
+        while sent and sent[0] <= horizon:
+            sent.popleft()
+        return len(sent) < self._max_msgs
+
+    def _count(self, now_ns: int) -> None:
+        self.messages_sent += 1
+        if self._max_msgs is not None:
+            self._sent.append(now_ns)
+
+    def _transact(self, now_ns: int) -> str:
+        return format_utc(now_ns, "us")
+
+    def place(
+        self,
+        instrument: Instrument,
+        side: Side,
+        px_ticks: int,
+        qty_lots: int,
+        now_ns: int,
+        *,
+        level: int = 0,
+        tif: TimeInForce = TimeInForce.GTC,
+        purpose: Purpose = Purpose.QUOTE,
+        client_id: str | None = None,
+    ) -> ManagedOrder | Denied:
+        """Risk-check and send one new order; the order, or the risk denial."""
+        cid = client_id or self._next_id()
+        post_only = self.post_only and purpose is Purpose.QUOTE
+        intent = OrderIntent(cid, instrument, side, px_ticks, qty_lots, tif, post_only, purpose)
+        verdict = self.risk.check(intent, now_ns)
+        if isinstance(verdict, Denied):
+            return verdict
+        o = ManagedOrder(cid, instrument, side, level, px_ticks, qty_lots, now_ns, purpose)
+        self.orders[cid] = o
+        if purpose is Purpose.QUOTE:
+            self.slots.setdefault((instrument.symbol, side), {})[level] = o
+        body = [
+            (CL_ORD_ID, cid),
+            (SYMBOL, instrument.symbol),
+            (SIDE, _FIX_SIDE[side]),
+            (TRANSACT_TIME, self._transact(now_ns)),
+            (ORDER_QTY, format(qty_lots * instrument.lot, "f")),
+            (ORD_TYPE, "2"),
+            (PRICE, format(px_ticks * instrument.tick, "f")),
+            (TIME_IN_FORCE, "1" if tif is TimeInForce.GTC else "3"),
+        ]
+        if post_only:
+            body.append((EXEC_INST, "6"))
+        self._send("D", body)
+        self._count(now_ns)
+        return o
+
+    def replace(
+        self, o: ManagedOrder, px_ticks: int, leaves_lots: int, now_ns: int
+    ) -> bool | Denied:
+        """Move `o` to new terms (new open size `leaves_lots`); False when not allowed now."""
+        if o.in_flight or o.state not in (OrderState.LIVE, OrderState.PARTIALLY_FILLED):
+            return False
+        cid = self._next_id()
+        total = o.filled_lots + leaves_lots
+        post_only = self.post_only and o.purpose is Purpose.QUOTE
+        intent = ReplaceIntent(
+            cid, o.client_id, o.instrument, o.side, px_ticks, total, post_only, o.purpose
+        )
+        verdict = self.risk.check(intent, now_ns)
+        if isinstance(verdict, Denied):
+            return verdict
+        o.state = transition(o.state, OrderEvent.REPLACE_SENT)
+        o.pending_id, o.pending_px, o.pending_qty = cid, px_ticks, total
+        o.risk_id = cid
+        self.orders[cid] = o
+        inst = o.instrument
+        body = [
+            (ORIG_CL_ORD_ID, o.client_id),
+            (CL_ORD_ID, cid),
+            (SYMBOL, inst.symbol),
+            (SIDE, _FIX_SIDE[o.side]),
+            (TRANSACT_TIME, self._transact(now_ns)),
+            (ORDER_QTY, format(total * inst.lot, "f")),
+            (ORD_TYPE, "2"),
+            (PRICE, format(px_ticks * inst.tick, "f")),
+        ]
+        if o.venue_id is not None:
+            body.insert(0, (ORDER_ID, o.venue_id))
+        if post_only:
+            body.append((EXEC_INST, "6"))
+        self._send("G", body)
+        self._count(now_ns)
+        return True
+
+    def cancel(self, o: ManagedOrder, now_ns: int) -> bool:
+        """Ask the venue to cancel `o`; False when a change is already in flight."""
+        if o.in_flight or o.state not in (OrderState.LIVE, OrderState.PARTIALLY_FILLED):
+            return False
+        cid = self._next_id()
+        self.risk.check(CancelIntent(cid, o.client_id, o.instrument, o.side), now_ns)
+        o.state = transition(o.state, OrderEvent.CANCEL_SENT)
+        o.pending_id = cid
+        self.orders[cid] = o
+        body = [
+            (ORIG_CL_ORD_ID, o.client_id),
+            (CL_ORD_ID, cid),
+            (SYMBOL, o.symbol),
+            (SIDE, _FIX_SIDE[o.side]),
+            (TRANSACT_TIME, self._transact(now_ns)),
+            (ORDER_QTY, format(o.qty_lots * o.instrument.lot, "f")),
+        ]
+        if o.venue_id is not None:
+            body.insert(0, (ORDER_ID, o.venue_id))
+        self._send("F", body)
+        self._count(now_ns)
+        return True
+
+    def cancel_all(self, now_ns: int, symbol: str | None = None) -> int:
+        """Cancel every cancellable order (of `symbol`, or all); returns how many were sent.
+
+        Orders with a change in flight are cancelled by a later call (the app
+        repeats it while pulled or killed), so nothing is left behind.
+        """
+        n = 0
+        for o in self.live_orders(symbol):
+            if self.cancel(o, now_ns):
+                n += 1
+        return n
+
+    # ---- reconcile -----------------------------------------------------------------
+
+    def reconcile(self, symbol: str, ladder: Ladder | None, now_ns: int) -> list[Denied]:
+        """Send what it takes to move our orders on `symbol` toward `ladder` (None = none).
+
+        Returns the risk denials met (already recorded as risk events).
+        """
+        inst = self.instruments[symbol]
+        bids = ladder.bids if ladder is not None else ()
+        asks = ladder.asks if ladder is not None else ()
+        denials: list[Denied] = []
+        best_bid = bids[0][0] if bids else None
+        best_ask = asks[0][0] if asks else None
+        # move the side that gets out of the way first
+        live_bid = self._best_live(symbol, Side.BUY)
+        up = best_bid is not None and live_bid is not None and best_bid > live_bid
+        order = (
+            ((Side.SELL, asks), (Side.BUY, bids)) if up else ((Side.BUY, bids), (Side.SELL, asks))
+        )
+        for side, targets in order:
+            slots = self.slots.setdefault((symbol, side), {})
+            levels = max(len(targets), max(slots, default=-1) + 1)
+            for i in range(levels):
+                target = targets[i] if i < len(targets) else None
+                o = slots.get(i)
+                if o is not None and o.state in TERMINAL_STATES:
+                    del slots[i]
+                    o = None
+                if o is None:
+                    if target is None:
+                        continue
+                    if not self._budget(now_ns):
+                        self.deferred += 1
+                        return denials
+                    r = self.place(inst, side, target[0], target[1], now_ns, level=i)
+                    if isinstance(r, Denied):
+                        denials.append(r)
+                    continue
+                if o.in_flight:
+                    continue
+                if target is None:
+                    if not self._budget(now_ns):
+                        self.deferred += 1
+                        return denials
+                    self.cancel(o, now_ns)
+                    continue
+                px, qty = target
+                crossing = (
+                    side is Side.BUY and best_ask is not None and o.px_ticks >= best_ask
+                ) or (side is Side.SELL and best_bid is not None and o.px_ticks <= best_bid)
+                why = self.requote.decide(o.px_ticks, px, o.placed_ns, now_ns)
+                if why is None and not crossing and o.leaves_lots == qty:
+                    continue
+                if not self._budget(now_ns):
+                    self.deferred += 1
+                    return denials
+                r2 = self.replace(o, px, qty, now_ns)
+                if isinstance(r2, Denied):
+                    denials.append(r2)
+        return denials
+
+    def _best_live(self, symbol: str, side: Side) -> int | None:
+        o = self.slots.get((symbol, side), {}).get(0)
+        if o is None or o.state in TERMINAL_STATES:
+            return None
+        return o.px_ticks
+
+    # ---- venue reports -------------------------------------------------------------
+
+    def _find(self, v: dict[int, str]) -> ManagedOrder | None:
+        cid = v.get(CL_ORD_ID)
+        o = self.orders.get(cid) if cid else None
+        if o is None:
+            orig = v.get(ORIG_CL_ORD_ID)
+            o = self.orders.get(orig) if orig else None
+        return o
+
+    def _update(self, o: ManagedOrder, ts: int, status: str, reason: str = "") -> OrderUpdate:
+        inst = o.instrument
+        return OrderUpdate(
+            ts,
+            o.symbol,
+            o.side,
+            o.client_id,
+            o.venue_id,
+            status,
+            o.px_ticks * inst.tick,
+            o.qty_lots * inst.lot,
+            o.leaves_lots * inst.lot,
+            reason,
+            o.purpose,
+        )
+
+    def _close(self, o: ManagedOrder) -> None:
+        self.risk.on_order_closed(o.risk_id)
+        if o.pending_id is not None:
+            self.risk.on_order_closed(o.pending_id)
+        for key in [k for k, v in self.orders.items() if v is o]:
+            del self.orders[key]
+        slot = self.slots.get((o.symbol, o.side))
+        if slot is not None and slot.get(o.level) is o:
+            del slot[o.level]
+
+    def _step(self, o: ManagedOrder, event: OrderEvent) -> None:
+        try:
+            o.state = transition(o.state, event, filled_any=o.filled_lots > 0)
+        except IllegalTransitionError:
+            # a report the machine does not expect (e.g. a late duplicate): keep our
+            # state, count it (visible in `status`)
+            self.unexpected_reports += 1
+
+    def on_execution_report(self, msg: RawMessage, now_ns: int) -> list[OrderUpdate]:
+        """Apply one 35=8; the resulting updates (fills carry a `Fill`)."""
+        v = msg.values
+        o = self._find(v)
+        if o is None:
+            return []
+        ts_text = v.get(TRANSACT_TIME)
+        ts = parse_utc(ts_text) if ts_text else now_ns
+        if v.get(ORDER_ID):
+            o.venue_id = v[ORDER_ID]
+        et = v.get(EXEC_TYPE)
+        inst = o.instrument
+        if et == "0":  # New
+            if o.state is OrderState.PENDING_NEW:
+                self._step(o, OrderEvent.ACCEPTED)
+                o.placed_ns = ts
+                return [self._update(o, ts, "accepted")]
+            return []
+        if et == "8":  # Rejected
+            reason = v.get(TEXT, "")
+            if o.state is OrderState.PENDING_NEW:
+                self._step(o, OrderEvent.REJECTED)
+                self._close(o)
+                return [self._update(o, ts, "rejected", reason)]
+            return self._change_rejected(o, ts, reason)
+        if et in ("F", "1", "2"):  # Trade (FIX 4.4), or 4.2-style partial/fill
+            return self._fill(o, v, ts)
+        if et in ("4", "C"):  # Canceled, Expired
+            self._step(o, OrderEvent.CANCELLED)
+            o.state = OrderState.CANCELLED
+            self._close(o)
+            return [self._update(o, ts, "cancelled", v.get(TEXT, ""))]
+        if et == "5":  # Replaced
+            new_id = v.get(CL_ORD_ID) or o.pending_id
+            if o.pending_px is not None and o.pending_qty is not None:
+                o.px_ticks, o.qty_lots = o.pending_px, o.pending_qty
+            else:
+                if v.get(PRICE):
+                    o.px_ticks = int(Decimal(v[PRICE]) // inst.tick)
+                if v.get(ORDER_QTY):
+                    o.qty_lots = int(Decimal(v[ORDER_QTY]) // inst.lot)
+            if v.get(CUM_QTY):
+                o.filled_lots = int(Decimal(v[CUM_QTY]) // inst.lot)
+            old = o.client_id
+            if new_id:
+                o.client_id = new_id
+                self.orders[new_id] = o
+            if old != o.client_id:
+                self.orders.pop(old, None)
+            o.pending_id = o.pending_px = o.pending_qty = None
+            o.risk_id = o.client_id
+            o.placed_ns = ts
+            self._step(o, OrderEvent.REPLACED)
+            if o.state is OrderState.PENDING_REPLACE:
+                o.state = OrderState.PARTIALLY_FILLED if o.filled_lots else OrderState.LIVE
+            return [self._update(o, ts, "replaced")]
+        return []
+
+    def _fill(self, o: ManagedOrder, v: dict[int, str], ts: int) -> list[OrderUpdate]:
+        inst = o.instrument
+        last_qty = Decimal(v.get(LAST_QTY) or "0")
+        last_px = Decimal(v.get(LAST_PX) or "0")
+        if last_qty <= 0:
+            return []
+        lots = int(last_qty // inst.lot)
+        px_ticks = int(last_px // inst.tick)
+        o.filled_lots += lots
+        leaves_text = v.get(LEAVES_QTY)
+        done = v.get(ORD_STATUS) == "2" or (
+            leaves_text is not None and Decimal(leaves_text) == 0 and o.pending_id is None
+        )
+        if o.filled_lots >= o.qty_lots:
+            done = True
+        self.risk.on_fill(o.risk_id, o.symbol, o.side, lots, px_ticks)
+        if done:
+            self._step(o, OrderEvent.FILL)
+            o.state = OrderState.FILLED
+        else:
+            self._step(o, OrderEvent.PARTIAL_FILL)
+        fee = Decimal(0)
+        if v.get(COMMISSION) and v.get(COMM_TYPE, "3") == "3":
+            fee = Decimal(v[COMMISSION])
+        liq = v.get(LAST_LIQUIDITY_IND)
+        liquidity = {"1": "maker", "2": "taker"}.get(liq or "")
+        if liquidity is None and v.get(AGGRESSOR_INDICATOR):
+            liquidity = "taker" if v[AGGRESSOR_INDICATOR] == "Y" else "maker"
+        fill = Fill(
+            ts,
+            o.symbol,
+            o.side,
+            last_px,
+            last_qty,
+            fee,
+            liquidity,
+            o.client_id,
+            v.get(EXEC_ID),
+        )
+        upd = self._update(o, ts, "filled" if done else "partially_filled")
+        if done:
+            self._close(o)
+        return [
+            OrderUpdate(
+                upd.ts_ns,
+                upd.symbol,
+                upd.side,
+                upd.client_id,
+                upd.venue_id,
+                upd.status,
+                upd.px,
+                upd.qty,
+                upd.leaves,
+                "",
+                o.purpose,
+                fill,
+            )
+        ]
+
+    def _change_rejected(self, o: ManagedOrder, ts: int, reason: str) -> list[OrderUpdate]:
+        if o.state is OrderState.PENDING_REPLACE:
+            assert o.pending_id is not None
+            self.risk.on_replace_rejected(
+                o.pending_id,
+                OrderIntent(
+                    o.client_id, o.instrument, o.side, o.px_ticks, o.leaves_lots, purpose=o.purpose
+                ),
+            )
+            self.orders.pop(o.pending_id, None)
+            o.pending_id = o.pending_px = o.pending_qty = None
+            o.risk_id = o.client_id
+            self._step(o, OrderEvent.REPLACE_REJECTED)
+            return [self._update(o, ts, "replace_rejected", reason)]
+        if o.state is OrderState.PENDING_CANCEL:
+            if o.pending_id is not None:
+                self.orders.pop(o.pending_id, None)
+            o.pending_id = None
+            self._step(o, OrderEvent.CANCEL_REJECTED)
+            return [self._update(o, ts, "cancel_rejected", reason)]
+        return []
+
+    def on_cancel_reject(self, msg: RawMessage, now_ns: int) -> list[OrderUpdate]:
+        """Apply one 35=9 (cancel or replace refused). An order the venue no longer
+        knows (OrdStatus 2 filled, 4 cancelled, 8 rejected) is closed."""
+        v = msg.values
+        o = self._find(v)
+        if o is None:
+            return []
+        reason = v.get(TEXT, "")
+        out = self._change_rejected(o, now_ns, reason)
+        if v.get(ORD_STATUS) in ("2", "4", "8") and o.state not in TERMINAL_STATES:
+            o.state = OrderState.CANCELLED
+            self._close(o)
+            out.append(self._update(o, now_ns, "cancelled", f"unknown at venue: {reason}"))
+        return out
+
+    def on_disconnect(self) -> list[ManagedOrder]:
+        """The session dropped: every order is gone (cancel-on-disconnect). Returns them."""
+        gone = self.live_orders()
+        for o in gone:
+            o.state = OrderState.CANCELLED
+        self.orders.clear()
+        self.slots.clear()
+        self._sent.clear()
+        return gone
