@@ -29,6 +29,7 @@ COMMANDS: dict[str, str] = {
     "validate": "mmsla.cli.validate:validate",
     "ingest": "mmsla.cli.ingest:ingest",
     "research": "mmsla.cli.research:research",
+    "quoter": "mmsla.cli.quoter:quoter",
 }
 
 
