@@ -69,6 +69,9 @@ __all__ = ["EventSink", "FillsWriter", "QuoterApp", "QuoterEngine"]
 
 EventSink = Callable[[str, int, Mapping[str, Any]], object]
 _NS = 1_000_000_000
+_REQUOTE_AFTER = frozenset(
+    {"filled", "partially_filled", "replaced", "cancelled", "cancel_rejected"}
+)
 _CAUSE = {
     "accepted": "quote",
     "replaced": "replace",
@@ -415,12 +418,15 @@ class QuoterEngine(BaseApplication):
                 cause = self._cause_override  # our deliberate pull / kill
             self._quote_changed(sym, cause)
         self._drain_risk()
-        if any(u.fill is not None for u in updates):
-            for sym in {u.symbol for u in updates if u.fill is not None}:
-                if sym in self.strategies:
-                    self.requote(sym)
-            if self.hedgers:
-                self._hedge()
+        # a fill, or a change that frees an order (replaced, cancelled, cancel refused),
+        # may leave the quote short of its target: requote now, not at the next update.
+        # Not after a reject: that would retry a refused order in a tight loop.
+        again = {u.symbol for u in updates if u.status in _REQUOTE_AFTER}
+        for sym in again:
+            if sym in self.strategies:
+                self.requote(sym)
+        if self.hedgers and any(u.fill is not None for u in updates):
+            self._hedge()
 
     def _marks(self) -> dict[str, Decimal]:
         marks: dict[str, Decimal] = {}
