@@ -30,6 +30,7 @@ COMMANDS: dict[str, str] = {
     "ingest": "mmsla.cli.ingest:ingest",
     "research": "mmsla.cli.research:research",
     "quoter": "mmsla.cli.quoter:quoter",
+    "fix": "mmsla.cli.fix:fix",
 }
 
 

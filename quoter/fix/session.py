@@ -161,6 +161,7 @@ class Session:
         self.connected = False
         self.logout_text: str | None = None  # text of the peer's Logout, if any
         self.last_error: str | None = None
+        self.last_heartbeat_test_req_id: str | None = None  # TestReqID of the last Heartbeat
         self._reset_connection_state()
 
     # ------------------------------------------------------------------ state
@@ -334,6 +335,11 @@ class Session:
         `msg_type` and `body()`)."""
         return self.send(msg.msg_type, msg.body())  # type: ignore[attr-defined]
 
+    def send_test_request(self, test_req_id: str) -> None:
+        """Send a TestRequest; the answering Heartbeat's id lands in
+        `last_heartbeat_test_req_id`."""
+        self._send_raw("1", [(T.TEST_REQ_ID, test_req_id)])
+
     def logout(self, text: str | None = None) -> None:
         """Start the logout handshake (disconnects on the reply or the timeout)."""
         if self.connected and not self.sent_logout:
@@ -487,6 +493,8 @@ class Session:
                 self._on_logon(msg)
             elif mt == "0":
                 if self._verify(msg):
+                    if T.TEST_REQ_ID in v:
+                        self.last_heartbeat_test_req_id = v[T.TEST_REQ_ID]
                     self._incr_target()
             elif mt == "1":
                 if self._verify(msg):

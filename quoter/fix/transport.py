@@ -243,6 +243,7 @@ class Initiator(_Owner):
         self.connection: _Connection | None = None
         self.logged_on = asyncio.Event()
         self.disconnected = asyncio.Event()
+        self.activity = asyncio.Event()  # set after every batch of input
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
         self.connect_error: str | None = None
@@ -250,10 +251,12 @@ class Initiator(_Owner):
     def state_changed(self, session: Session) -> None:
         if session.is_logged_on:
             self.logged_on.set()
+        self.activity.set()
 
     def detached(self, session: Session, conn: _Connection) -> None:
         self.logged_on.clear()
         self.disconnected.set()
+        self.activity.set()
 
     async def connect(self) -> _Connection:
         """One connection attempt (raises OSError when refused)."""
