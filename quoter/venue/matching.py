@@ -129,6 +129,11 @@ class MatchingEngine:
             if o.member == member and (symbol is None or o.symbol == symbol)
         ]
 
+    @property
+    def trade_count(self) -> int:
+        """Trade ids handed out so far (matches, external fills and printed trades)."""
+        return self._next_trade_id - 1
+
     def phase(self, symbol: str) -> TradingPhase:
         return self._sym[symbol].phase
 

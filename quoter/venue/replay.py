@@ -126,6 +126,8 @@ class ReplaySource:
         self._levels: dict[int, set[int]] = {BUY: set(), SELL: set()}  # px with replay liquidity
         self._consumed: dict[tuple[int, int], int] = {}  # (side, px) -> traded since last ts
         self._book = engine.book(self.symbol)
+        self._synced: int | None = None  # last frame synced
+        self._synced_trades = 0
 
     # ------------------------------------------------------------------ driving
     def __len__(self) -> int:
@@ -229,26 +231,47 @@ class ReplaySource:
         return [o for o in level.orders if o.qty and o.member == REPLAY]
 
     def _sync(self, k: int, ts: int, events: list[Event]) -> None:
+        """Make the replay liquidity equal frame k. Only entries that differ from the
+        previously synced frame are visited, unless a trade happened since (a fill may
+        have taken replay liquidity at an unchanged level): then the whole frame is."""
+        prev = self._synced
+        full_sync = prev is None or self.engine.trade_count != self._synced_trades
         rows = (
-            (BUY, self._bid_px[k], self._bid_qty[k]),
-            (SELL, self._ask_px[k], self._ask_qty[k]),
+            (BUY, self._bid_px, self._bid_qty),
+            (SELL, self._ask_px, self._ask_qty),
         )
         grow: list[tuple[int, int, int]] = []
-        for s, pxs, qtys in rows:
-            side = self._book.side(s)
-            target = {p: q for p, q in zip(pxs, qtys, strict=True) if q > 0}
-            full = len(target) == len(pxs)
-            worst = pxs[-1]
-            have = self._levels[s]
-            for px in list(have):
-                if px in target:
+        for s, all_px, all_qty in rows:
+            pxs, qtys = all_px[k], all_qty[k]
+            if prev is None:
+                old_pxs: list[int] = []
+                old_qtys: list[int] = []
+            else:
+                old_pxs, old_qtys = all_px[prev], all_qty[prev]
+                if not full_sync and pxs == old_pxs and qtys == old_qtys:
                     continue
-                if full and s * px < s * worst:
-                    continue  # scrolled out of view: unknown, keep
-                for o in self._replay_orders(side, px):
-                    events += self.engine.cancel(REPLAY, o.order_id, ts)
-                have.discard(px)
-            for px, want in target.items():
+            side = self._book.side(s)
+            have = self._levels[s]
+            if full_sync or pxs != old_pxs:
+                target = {p: q for p, q in zip(pxs, qtys, strict=True) if q > 0}
+                full = len(target) == len(pxs)
+                worst = pxs[-1]
+                for px in list(have):
+                    if px in target:
+                        continue
+                    if full and s * px < s * worst:
+                        continue  # scrolled out of view: unknown, keep
+                    for o in self._replay_orders(side, px):
+                        events += self.engine.cancel(REPLAY, o.order_id, ts)
+                    have.discard(px)
+            if full_sync:
+                changed = list(zip(pxs, qtys, strict=True))
+            else:
+                old = set(zip(old_pxs, old_qtys, strict=True))
+                changed = [(p, q) for p, q in zip(pxs, qtys, strict=True) if (p, q) not in old]
+            for px, want in changed:
+                if want <= 0:
+                    continue
                 chunks = self._replay_orders(side, px)
                 cur = sum(o.qty for o in chunks)
                 if want < cur:
@@ -259,6 +282,8 @@ class ReplaySource:
         # additions after all removals, so the recorded book never crosses itself in between
         for s, px, add in grow:
             self._grow(s, px, add, ts, events)
+        self._synced = k
+        self._synced_trades = self.engine.trade_count
 
     def _shrink(
         self, s: int, px: int, chunks: list[Order], d: int, ts: int, events: list[Event]
