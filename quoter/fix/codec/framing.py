@@ -126,7 +126,10 @@ class FrameDecoder:
                 start = buf.find(b"\x018=")
                 if start < 0:
                     # keep a trailing SOH / "SOH8" that may begin the next frame
-                    keep = 2 if buf.endswith(b"\x018") else 1 if buf.endswith(SOH) else 0
+                    if buf == b"8" or buf.endswith(SOH):
+                        keep = 1
+                    else:
+                        keep = 2 if buf.endswith(b"\x018") else 0
                     del buf[: len(buf) - keep]
                     break
                 del buf[: start + 1]
