@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,7 +39,7 @@ class RawTable:
     """Columns of one file as Arrow arrays, with the file line of every row."""
 
     path: str
-    columns: dict[str, pa.Array]
+    columns: Mapping[str, pa.Array]
     lines: I64
 
     def __len__(self) -> int:
@@ -120,10 +121,32 @@ def _read_jsonl(path: str) -> RawTable:
     return RawTable(path, columns, np.asarray(lines, dtype=np.int64))
 
 
+class _ParquetColumns(Mapping[str, pa.Array]):
+    """Columns of a Parquet file read one at a time on access (keeps peak memory low)."""
+
+    def __init__(self, path: str) -> None:
+        self._file = pq.ParquetFile(path)
+        self._names = list(self._file.schema_arrow.names)
+
+    def __getitem__(self, name: str) -> pa.Array:
+        if name not in self._names:
+            raise KeyError(name)
+        return self._file.read(columns=[name]).column(0).combine_chunks()
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._names
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+
 def _read_parquet(path: str) -> RawTable:
-    table = pq.read_table(path)
-    columns = {nm: table.column(nm).combine_chunks() for nm in table.column_names}
-    return RawTable(path, columns, np.arange(1, table.num_rows + 1, dtype=np.int64))
+    columns = _ParquetColumns(path)
+    n = columns._file.metadata.num_rows
+    return RawTable(path, columns, np.arange(1, n + 1, dtype=np.int64))
 
 
 def _fail(raw: RawTable, column: str, bad: Bools, message: str) -> None:
@@ -165,7 +188,8 @@ def decimal_column(raw: RawTable, column: str) -> tuple[I64, Bools, int]:
 
 def _from_decimal(raw: RawTable, column: str, arr: pa.Array) -> tuple[I64, Bools, int]:
     scale = int(arr.type.scale)
-    arr = pc.cast(arr, pa.decimal128(38, scale))
+    if not pa.types.is_decimal128(arr.type):
+        arr = pc.cast(arr, pa.decimal128(38, scale))
     present = np.asarray(pc.is_valid(arr))
     words = np.frombuffer(arr.buffers()[1], dtype=np.int64)[
         2 * arr.offset : 2 * (arr.offset + len(arr))

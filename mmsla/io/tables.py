@@ -125,19 +125,24 @@ def _group_order(
         row = int(np.flatnonzero(bad)[0])
         raise InputError(raw.path, "missing symbol", line=raw.line(row), column="symbol")
     names, codes = dictionary_codes(symbols)
-    groups: list[npt.NDArray[np.intp]] = []
+    groups: list[npt.NDArray[np.intp] | slice] = []
+    unsorted = False
     if len(names) == 1:
-        groups.append(np.arange(len(ts)))
+        if ts.size > 1 and bool((ts[1:] < ts[:-1]).any()):
+            unsorted = True
+            groups.append(np.argsort(ts, kind="stable"))
+        else:
+            groups.append(slice(None))  # one symbol in time order: no copy at all
     else:
         by_symbol = np.argsort(codes, kind="stable")
         bounds = np.searchsorted(codes[by_symbol], np.arange(len(names) + 1))
-        groups.extend(by_symbol[bounds[i] : bounds[i + 1]] for i in range(len(names)))
-    unsorted = False
-    for i, idx in enumerate(groups):
-        t = ts[idx]
-        if t.size > 1 and bool((t[1:] < t[:-1]).any()):
-            unsorted = True
-            groups[i] = idx[np.argsort(t, kind="stable")]
+        for i in range(len(names)):
+            idx = by_symbol[bounds[i] : bounds[i + 1]]
+            t = ts[idx]
+            if t.size > 1 and bool((t[1:] < t[:-1]).any()):
+                unsorted = True
+                idx = idx[np.argsort(t, kind="stable")]
+            groups.append(idx)
     if unsorted:
         log.warning("%s: %s rows out of time order within a symbol; sorted by time", raw.path, kind)
     return [str(n) for n in names], groups
@@ -183,15 +188,20 @@ def read_quote_log(path: str | Path) -> dict[str, QuoteArrays]:
         _check_nonnegative(raw, name, values)
     out: dict[str, npt.NDArray[np.int64]] = {}
     for side in ("bid", "ask"):
-        pxs, qtys = [], []
+        # column-major (n, levels): each level is contiguous, the best level a cheap view
+        pxs = np.empty((n, levels), np.int64, order="F")
+        qtys = np.empty((n, levels), np.int64, order="F")
         for lvl in range(1, levels + 1):
             suffix = "" if lvl == 1 else f"_{lvl}"
             p, q = px[f"{side}_px{suffix}"], qty[f"{side}_qty{suffix}"]
-            present = px_parsed[f"{side}_px{suffix}"][1] & (q > 0)
-            pxs.append(np.where(present, p, 0))
-            qtys.append(np.where(present, q, 0))
-        out[f"{side}_px"] = np.stack(pxs, axis=1)
-        out[f"{side}_qty"] = np.stack(qtys, axis=1)
+            pxs[:, lvl - 1] = p
+            qtys[:, lvl - 1] = q
+            absent = ~px_parsed[f"{side}_px{suffix}"][1] | (q <= 0)
+            if absent.any():
+                pxs[absent, lvl - 1] = 0
+                qtys[absent, lvl - 1] = 0
+        out[f"{side}_px"] = pxs
+        out[f"{side}_qty"] = qtys
     if raw.has("event"):
         is_fill = np.asarray(
             pc.fill_null(pc.equal(pc.utf8_lower(text_column(raw, "event")), "fill"), False)

@@ -15,14 +15,13 @@ import numpy as np
 import numpy.typing as npt
 
 from mmsla.domain.agreement import Agreement, AtInside, Downtime, SideUptime
-from mmsla.domain.reasons import reasons_from_mask
 from mmsla.obligations.exact import ns_from_seconds, ratio
 from mmsla.obligations.result import (
     NS,
     AtInsideResult,
-    Breach,
     DayResult,
     DowntimeResult,
+    Episodes,
     PresenceResult,
     SideUptimeResult,
     Stats,
@@ -39,18 +38,18 @@ def _runs(flag: Bools, start: I64, end: I64, breaks: Bools | None = None) -> tup
     """(first, last) segment index of each maximal run of touching flagged segments.
 
     `breaks[i]` True forces a new run at segment i even when it touches i-1.
+    Works on whole-length boolean arrays (one byte per segment), no gathers.
     """
-    idx = np.flatnonzero(flag)
-    if idx.size == 0:
-        return idx, idx
-    new = np.ones(idx.size, bool)
-    cont = (idx[1:] == idx[:-1] + 1) & (start[idx[1:]] == end[idx[:-1]])
+    if flag.size == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    joined = flag[1:] & flag[:-1] & (start[1:] == end[:-1])  # segment i+1 continues i
     if breaks is not None:
-        cont &= ~breaks[idx[1:]]
-    new[1:] = ~cont
-    firsts = idx[new]
-    lasts = np.append(idx[np.flatnonzero(new)[1:] - 1], idx[-1])
-    return firsts, lasts
+        joined &= ~breaks[1:]
+    first = flag.copy()
+    first[1:] &= ~joined
+    last = flag.copy()
+    last[:-1] &= ~joined
+    return np.flatnonzero(first), np.flatnonzero(last)
 
 
 def evaluate_day(
@@ -94,14 +93,11 @@ def evaluate_day(
     breaks[1:] = mask[1:] != mask[:-1]
     e_first, e_last = _runs(invalid, start, end, breaks)
     stretch_of = np.searchsorted(s_first, e_first, side="right") - 1
-    breaches = tuple(
-        Breach(
-            int(start[a]),
-            int(end[b]),
-            tuple(reasons_from_mask(int(mask[a]))),
-            bool(stretch_forgiven[s]) if s >= 0 else False,
-        )
-        for a, b, s in zip(e_first.tolist(), e_last.tolist(), stretch_of.tolist(), strict=True)
+    breaches = Episodes(
+        start[e_first],
+        end[e_last],
+        mask[e_first],
+        stretch_forgiven[stretch_of] if s_first.size else np.zeros(0, bool),
     )
 
     samples_eligible = samples_valid = None
@@ -122,11 +118,19 @@ def evaluate_day(
             den == 0 or at_least(num, den, terms.presence.min_pct),
         )
 
-    has = qi >= 0
-    r = np.maximum(qi, 0)
     if len(q):
-        bid_px, bid_qty = np.where(has, q.bid_px[r, 0], 0), np.where(has, q.bid_qty[r, 0], 0)
-        ask_px, ask_qty = np.where(has, q.ask_px[r, 0], 0), np.where(has, q.ask_qty[r, 0], 0)
+        has = qi >= 0
+        every = bool(has.all())
+        r = qi if every else np.maximum(qi, 0)
+
+        def best(column: I64) -> I64:
+            values = column.take(r)
+            if not every:
+                values[~has] = 0
+            return values
+
+        bid_px, bid_qty = best(q.bid_px[:, 0]), best(q.bid_qty[:, 0])
+        ask_px, ask_qty = best(q.ask_px[:, 0]), best(q.ask_qty[:, 0])
     else:
         bid_px = bid_qty = ask_px = ask_qty = np.zeros(start.size, np.int64)
 
@@ -251,18 +255,39 @@ def _downtime(dt: Downtime, start: I64, end: I64, hour: I64, invalid: Bools) -> 
 
 
 def _stats(dur: I64, bid_px: I64, bid_qty: I64, ask_px: I64, ask_qty: I64, qty_scale: int) -> Stats:
-    w = dur.astype(np.float64)
-    two = (bid_qty > 0) & (ask_qty > 0) & (bid_px < ask_px)
-    spread_bps = None
-    if w[two].sum() > 0:
-        b, a = bid_px[two].astype(np.float64), ask_px[two].astype(np.float64)
-        spread_bps = float(np.average((a - b) * 20000.0 / (a + b), weights=w[two]))
+    """Time-weighted spread (bps) and best sizes over eligible time; floats, display only.
 
-    def tw_qty(qty: I64) -> float | None:
-        on = qty > 0
-        if w[on].sum() <= 0:
-            return None
-        mean = float(np.average(qty[on].astype(np.float64), weights=w[on]))
-        return mean / float(10**qty_scale)
+    Accumulated in blocks so the float temporaries stay small.
+    """
+    sums = np.zeros(6)  # w_two, w*bps, w_bid, w*bid_qty, w_ask, w*ask_qty
+    step = 1 << 16
+    for lo in range(0, dur.size, step):
+        sl = slice(lo, lo + step)
+        w = dur[sl].astype(np.float64)
+        b, a = bid_px[sl], ask_px[sl]
+        bq, aq = bid_qty[sl], ask_qty[sl]
+        two = (bq > 0) & (aq > 0) & (b < a)
+        w_two = np.where(two, w, 0.0)
+        bf, af = b.astype(np.float64), a.astype(np.float64)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            bps = np.where(two, (af - bf) * 20000.0 / (af + bf), 0.0)
+        w_bid = np.where(bq > 0, w, 0.0)
+        w_ask = np.where(aq > 0, w, 0.0)
+        sums += (
+            w_two.sum(),
+            np.dot(bps, w_two),
+            w_bid.sum(),
+            np.dot(bq.astype(np.float64), w_bid),
+            w_ask.sum(),
+            np.dot(aq.astype(np.float64), w_ask),
+        )
+    unit = float(10**qty_scale)
 
-    return Stats(spread_bps, tw_qty(bid_qty), tw_qty(ask_qty))
+    def ratio_or_none(num: float, den: float, scale: float = 1.0) -> float | None:
+        return None if den <= 0 else num / den / scale
+
+    return Stats(
+        ratio_or_none(float(sums[1]), float(sums[0])),
+        ratio_or_none(float(sums[3]), float(sums[2]), unit),
+        ratio_or_none(float(sums[5]), float(sums[4]), unit),
+    )

@@ -6,16 +6,28 @@ the float percentages are for display and JSON only. No evaluation happens here.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any
+from functools import lru_cache
+from typing import Any, overload
 from zoneinfo import ZoneInfo
+
+import numpy as np
+import numpy.typing as npt
 
 from mmsla.domain.reasons import Reason
 
 NS = 1_000_000_000
+_BITS = [(r, 1 << i) for i, r in enumerate(Reason)]  # the same bits as `Reason.bit`
+
+
+@lru_cache(maxsize=512)
+def reasons_of(mask: int) -> tuple[Reason, ...]:
+    """Unpack a reason bit mask (cached: a day has few distinct masks)."""
+    return tuple(r for r, bit in _BITS if mask & bit)
 
 
 def pct(part: int | Fraction, whole: int | Fraction) -> float | None:
@@ -63,6 +75,57 @@ class Breach:
             "reasons": [r.value for r in self.reasons],
             "forgiven": self.forgiven,
         }
+
+
+@dataclass(frozen=True, eq=False)
+class Episodes:
+    """Breach episodes of one day, columnar (a day can have millions); items are `Breach`."""
+
+    start_ns: npt.NDArray[np.int64]
+    end_ns: npt.NDArray[np.int64]
+    mask: npt.NDArray[np.uint16]
+    forgiven: npt.NDArray[np.bool_]
+
+    def __len__(self) -> int:
+        return int(self.start_ns.shape[0])
+
+    @overload
+    def __getitem__(self, i: int) -> Breach: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[Breach]: ...
+    def __getitem__(self, i: int | slice) -> Breach | list[Breach]:
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(len(self)))]
+        return Breach(
+            int(self.start_ns[i]),
+            int(self.end_ns[i]),
+            reasons_of(int(self.mask[i])),
+            bool(self.forgiven[i]),
+        )
+
+    def __iter__(self) -> Iterator[Breach]:
+        for s, e, m, f in zip(
+            self.start_ns.tolist(),
+            self.end_ns.tolist(),
+            self.mask.tolist(),
+            self.forgiven.tolist(),
+            strict=True,
+        ):
+            yield Breach(s, e, reasons_of(m), f)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Episodes):
+            return NotImplemented
+        return all(
+            np.array_equal(getattr(self, f), getattr(other, f))
+            for f in ("start_ns", "end_ns", "mask", "forgiven")
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def unforgiven_ns(self) -> int:
+        """Total duration of the episodes not forgiven by the refresh-after-fill grace."""
+        return int((self.end_ns - self.start_ns)[~self.forgiven].sum())
 
 
 @dataclass(frozen=True)
@@ -145,7 +208,7 @@ class DayResult:
     side_uptime: SideUptimeResult | None
     at_inside: AtInsideResult | None
     downtime: DowntimeResult | None
-    breaches: tuple[Breach, ...]
+    breaches: Episodes
     stats: Stats
 
     @property

@@ -19,7 +19,14 @@ from mmsla.domain.agreement import Agreement
 from mmsla.io.columns import rescale
 from mmsla.io.tables import MarketArrays, QuoteArrays, StateInterval
 from mmsla.obligations.calendar import DayFrame
-from mmsla.obligations.validity import NO_QUOTE, Book, MarketAt, Mask, validity_mask
+from mmsla.obligations.validity import (
+    CHUNK_ROWS,
+    NO_QUOTE,
+    Book,
+    MarketAt,
+    Mask,
+    validity_mask,
+)
 
 I64 = npt.NDArray[np.int64]
 Bools = npt.NDArray[np.bool_]
@@ -231,29 +238,38 @@ def segment_mask(
     mi: I64,
     stressed: Bools,
 ) -> Mask:
-    """Reason masks for instants with quote row `qi`, market row `mi` and stressed flags."""
+    """Reason masks for instants with quote row `qi`, market row `mi` and stressed flags.
+
+    Gathers and evaluates in blocks of `CHUNK_ROWS`, so memory stays flat.
+    """
     inst = agreement.instrument(symbol)
     policy = agreement.states
-    has = qi >= 0
-    r = np.maximum(qi, 0)
-    if len(q) == 0:
-        z = np.zeros((qi.size, 1), np.int64)
-        book = Book(z, z, z, z, q.px_scale, q.qty_scale, np.zeros(qi.size, bool))
-    else:
-        book = Book(
-            q.bid_px[r], q.bid_qty[r], q.ask_px[r], q.ask_qty[r], q.px_scale, q.qty_scale, has
+    n = qi.size
+    out = np.empty(n, np.uint16)
+    for lo in range(0, n, CHUNK_ROWS):
+        hi = min(lo + CHUNK_ROWS, n)
+        q_i, m_i = qi[lo:hi], mi[lo:hi]
+        has = q_i >= 0
+        if len(q) == 0:
+            z = np.zeros((hi - lo, 1), np.int64)
+            book = Book(z, z, z, z, q.px_scale, q.qty_scale, np.zeros(hi - lo, bool))
+        else:
+            r = np.maximum(q_i, 0)
+            book = Book(
+                q.bid_px[r], q.bid_qty[r], q.ask_px[r], q.ask_qty[r], q.px_scale, q.qty_scale, has
+            )
+        market_at = None
+        if m is not None and len(m):
+            mhas = m_i >= 0
+            k = np.maximum(m_i, 0)
+            market_at = MarketAt(m.bid_px[k], m.ask_px[k], m.bid_ok[k] & mhas, m.ask_ok[k] & mhas)
+        out[lo:hi] = validity_mask(
+            book,
+            inst.terms,
+            tick_size=inst.tick_size,
+            market=market_at,
+            stressed=stressed[lo:hi],
+            spread_multiplier=policy.stressed_spread_multiplier,
+            size_multiplier=policy.stressed_size_multiplier,
         )
-    market_at = None
-    if m is not None and len(m):
-        mhas = mi >= 0
-        k = np.maximum(mi, 0)
-        market_at = MarketAt(m.bid_px[k], m.ask_px[k], m.bid_ok[k] & mhas, m.ask_ok[k] & mhas)
-    return validity_mask(
-        book,
-        inst.terms,
-        tick_size=inst.tick_size,
-        market=market_at,
-        stressed=stressed,
-        spread_multiplier=policy.stressed_spread_multiplier,
-        size_multiplier=policy.stressed_size_multiplier,
-    )
+    return out

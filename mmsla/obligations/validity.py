@@ -104,6 +104,9 @@ def _reference(
     return np.where(known, market.bid_px + market.ask_px, 0), 2, known
 
 
+CHUNK_ROWS = 1 << 16  # rows per block: keeps temporaries in cache and memory flat
+
+
 def validity_mask(
     book: Book,
     terms: Terms,
@@ -114,7 +117,56 @@ def validity_mask(
     spread_multiplier: Decimal = Decimal(1),
     size_multiplier: Decimal = Decimal(1),
 ) -> Mask:
-    """Reason bit mask per row (0 = valid) for every per-instant term in `terms`."""
+    """Reason bit mask per row (0 = valid) for every per-instant term in `terms`.
+
+    Evaluated in blocks of `CHUNK_ROWS` rows; each block is independent.
+    """
+    n = len(book)
+    if n <= CHUNK_ROWS:
+        return _block(book, terms, tick_size, market, stressed, spread_multiplier, size_multiplier)
+    out = np.empty(n, np.uint16)
+    for lo in range(0, n, CHUNK_ROWS):
+        hi = min(lo + CHUNK_ROWS, n)
+        out[lo:hi] = _block(
+            book_rows(book, slice(lo, hi)),
+            terms,
+            tick_size,
+            None if market is None else market_rows(market, slice(lo, hi)),
+            None if stressed is None else stressed[lo:hi],
+            spread_multiplier,
+            size_multiplier,
+        )
+    return out
+
+
+def book_rows(book: Book, rows: slice | npt.NDArray[np.intp]) -> Book:
+    """The rows `rows` of a book (a view for a slice, a gather for an index array)."""
+    return Book(
+        book.bid_px[rows],
+        book.bid_qty[rows],
+        book.ask_px[rows],
+        book.ask_qty[rows],
+        book.px_scale,
+        book.qty_scale,
+        None if book.has_row is None else book.has_row[rows],
+    )
+
+
+def market_rows(market: MarketAt, rows: slice | npt.NDArray[np.intp]) -> MarketAt:
+    return MarketAt(
+        market.bid_px[rows], market.ask_px[rows], market.bid_ok[rows], market.ask_ok[rows]
+    )
+
+
+def _block(
+    book: Book,
+    terms: Terms,
+    tick_size: Decimal | None,
+    market: MarketAt | None,
+    stressed: Bools | None,
+    spread_multiplier: Decimal,
+    size_multiplier: Decimal,
+) -> Mask:
     n = len(book)
     ps, qs = book.px_scale, book.qty_scale
     mask = np.zeros(n, np.uint16)
