@@ -87,6 +87,31 @@ MIGRATIONS: Sequence[Sequence[str]] = (
         "ALTER TABLE breaches ADD COLUMN day DATE",
         "CREATE INDEX breaches_key ON breaches (agreement_id, symbol, day)",
     ),
+    # 4: results of the daily and monthly jobs (mmsla.jobs), one row per key; a re-run
+    # replaces its rows (delete + insert in one transaction). `figures` is the canonical
+    # JSON the reports render and hash.
+    (
+        """CREATE TABLE job_obligation_days (
+            agreement_id VARCHAR NOT NULL, agreement_version VARCHAR NOT NULL,
+            day DATE NOT NULL, symbol VARCHAR NOT NULL, passed BOOLEAN NOT NULL,
+            eligible_s DOUBLE NOT NULL, valid_s DOUBLE NOT NULL, presence_pct DOUBLE,
+            breaches INTEGER NOT NULL, figures JSON NOT NULL,
+            computed_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+            PRIMARY KEY (agreement_id, agreement_version, day, symbol))""",
+        f"""CREATE TABLE job_pnl_days (
+            agreement_id VARCHAR NOT NULL, agreement_version VARCHAR NOT NULL,
+            day DATE NOT NULL, symbol VARCHAR NOT NULL, fills INTEGER NOT NULL,
+            realised {DEC} NOT NULL, unrealised {DEC} NOT NULL, net_fees {DEC} NOT NULL,
+            total {DEC} NOT NULL, figures JSON NOT NULL,
+            computed_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+            PRIMARY KEY (agreement_id, agreement_version, day, symbol))""",
+        """CREATE TABLE job_months (
+            agreement_id VARCHAR NOT NULL, agreement_version VARCHAR NOT NULL,
+            month VARCHAR NOT NULL, symbol VARCHAR NOT NULL, mode VARCHAR NOT NULL,
+            value_pct DOUBLE, passed BOOLEAN NOT NULL, days INTEGER NOT NULL,
+            figures JSON NOT NULL, computed_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+            PRIMARY KEY (agreement_id, agreement_version, month, symbol))""",
+    ),
 )
 
 LATEST = len(MIGRATIONS)
