@@ -12,10 +12,12 @@ deterministic, so both passes produce the same events).
 from __future__ import annotations
 
 import gc
+import os
 import time
 from collections import Counter
 from collections.abc import Callable
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -26,6 +28,7 @@ from quoter.venue.matching import MatchingEngine
 from quoter.venue.rules import SymbolSpec, VenueRules
 
 N_EVENTS = 300_000
+SHARED = Path(os.environ.get("MMSLA_SHARED", Path(__file__).resolve().parents[2] / "shared"))
 SPEC = SymbolSpec("BENCH", Decimal("0.01"), Decimal(1), Decimal("-0.2"), Decimal("0.5"))
 Command = tuple[str, tuple[Any, ...], dict[str, Any]]
 
@@ -119,6 +122,43 @@ def event_mix(cmds: list[Command]) -> Counter[str]:
     return counts
 
 
+def run_replay(path: str) -> tuple[int, int, float, int, int]:
+    """Replay the LOBSTER day through the core with one member quoting the touch:
+    on every frame whose best prices changed it mass-quotes 100 lots at the best
+    bid and ask. Returns (frames, quote updates, seconds, fills, filled lots)."""
+    from mmsla.io.lobster import read_lobster
+    from quoter.venue.events import Fill
+    from quoter.venue.replay import REPLAY, ReplaySource
+
+    market = read_lobster(path)
+    book = market.book
+    engine = MatchingEngine(
+        [SymbolSpec(book.symbol, book.tick, book.lot)], VenueRules(book_depth=5), [REPLAY]
+    )
+    source = ReplaySource(engine, market)
+    sym = book.symbol
+    ebook = engine.book(sym)
+    quotes = fills = lots = 0
+    last: tuple[int | None, int | None] = (None, None)
+    t0 = time.perf_counter()
+    while not source.done:
+        ts = source.next_event_ns()
+        assert ts is not None
+        for e in source.step_frame():
+            if isinstance(e, Fill) and e.maker_member == "mm":
+                fills += 1
+                lots += e.qty
+        top = (ebook.best_bid(), ebook.best_ask())
+        if top != last and top[0] is not None and top[1] is not None:
+            for e in engine.mass_quote("mm", sym, [(top[0], 100)], [(top[1], 100)], ts):
+                if isinstance(e, Fill) and e.maker_member == "mm":
+                    fills += 1
+                    lots += e.qty
+            quotes += 1
+            last = (ebook.best_bid(), ebook.best_ask())
+    return len(source), quotes, time.perf_counter() - t0, fills, lots
+
+
 def main() -> None:
     cmds = record_commands()
     secs, n_out = run_core(cmds)
@@ -129,6 +169,16 @@ def main() -> None:
     )
     print(f"   commands {dict(mix)}")
     print(f"   events {dict(event_mix(cmds))}")
+    lobster = SHARED / "data" / "lobster" / "LOBSTER_SampleFile_AMZN_2012-06-21_5.zip"
+    if not lobster.exists():
+        print(f"replay: skipped ({lobster} not present)")
+        return
+    frames, quotes, secs, fills, lots = run_replay(str(lobster))
+    print(
+        f"replay LOBSTER AMZN level 5 in-process: {frames:,} frames + {quotes:,} mass quotes "
+        f"in {secs:.2f} s = {frames / secs:,.0f} frames/s; quoting member filled {fills:,} "
+        f"times ({lots:,} shares)"
+    )
 
 
 if __name__ == "__main__":
