@@ -118,7 +118,7 @@ def _level_columns(raw: RawTable) -> int:
 
 def _group_order(
     raw: RawTable, symbols: pa.Array, ts: I64, kind: str
-) -> tuple[list[str], list[npt.NDArray[np.intp]]]:
+) -> tuple[list[str], list[npt.NDArray[np.intp] | slice]]:
     """Row indices per symbol, stable-sorted by time; one warning if any symbol was out of order."""
     if symbols.null_count:
         bad = ~np.asarray(pc.is_valid(symbols))
@@ -171,37 +171,49 @@ def read_quote_log(path: str | Path) -> dict[str, QuoteArrays]:
     levels = _level_columns(raw)
     n = len(raw)
     ts = timestamp_column(raw, "ts")
-    px_parsed: dict[str, tuple[I64, Bools, int]] = {}
-    qty_parsed: dict[str, tuple[I64, Bools, int]] = {}
+    # column-major (n, levels): each level contiguous, the best level a cheap view; every
+    # column is parsed straight into its slot (one column in flight keeps memory low)
+    out = {
+        f"{side}_{kind}": np.zeros((n, levels), np.int64, order="F")
+        for side in ("bid", "ask")
+        for kind in ("px", "qty")
+    }
+    scales: dict[tuple[str, int], int] = {}
+    px_present: dict[tuple[str, int], Bools] = {}
     for side in ("bid", "ask"):
         for lvl in range(1, levels + 1):
             suffix = "" if lvl == 1 else f"_{lvl}"
-            for kind, store in (("px", px_parsed), ("qty", qty_parsed)):
+            for kind in ("px", "qty"):
                 name = f"{side}_{kind}{suffix}"
-                if raw.has(name):
-                    store[name] = decimal_column(raw, name)
+                if not raw.has(name):
+                    scales[(f"{side}_{kind}", lvl)] = 0
+                    if kind == "px":
+                        px_present[(side, lvl)] = np.zeros(n, bool)
+                    continue
+                values, present, scale = decimal_column(raw, name)
+                if kind == "qty":
+                    _check_nonnegative(raw, name, values)
                 else:
-                    store[name] = (np.zeros(n, np.int64), np.zeros(n, bool), 0)
-    px, px_scale = _common_scale(px_parsed, "price", raw.path)
-    qty, qty_scale = _common_scale(qty_parsed, "size", raw.path)
-    for name, values in qty.items():
-        _check_nonnegative(raw, name, values)
-    out: dict[str, npt.NDArray[np.int64]] = {}
+                    px_present[(side, lvl)] = present
+                out[f"{side}_{kind}"][:, lvl - 1] = values
+                scales[(f"{side}_{kind}", lvl)] = scale
+                del values
+    px_scale = max(v for (k, _), v in scales.items() if k.endswith("_px"))
+    qty_scale = max(v for (k, _), v in scales.items() if k.endswith("_qty"))
+    for (key, lvl), scale in scales.items():
+        target = px_scale if key.endswith("_px") else qty_scale
+        if scale < target:
+            try:
+                out[key][:, lvl - 1] = rescale(out[key][:, lvl - 1], scale, target)
+            except InputError as e:
+                raise InputError(raw.path, e.message) from e
     for side in ("bid", "ask"):
-        # column-major (n, levels): each level is contiguous, the best level a cheap view
-        pxs = np.empty((n, levels), np.int64, order="F")
-        qtys = np.empty((n, levels), np.int64, order="F")
+        pxs, qtys = out[f"{side}_px"], out[f"{side}_qty"]
         for lvl in range(1, levels + 1):
-            suffix = "" if lvl == 1 else f"_{lvl}"
-            p, q = px[f"{side}_px{suffix}"], qty[f"{side}_qty{suffix}"]
-            pxs[:, lvl - 1] = p
-            qtys[:, lvl - 1] = q
-            absent = ~px_parsed[f"{side}_px{suffix}"][1] | (q <= 0)
+            absent = ~px_present[(side, lvl)] | (qtys[:, lvl - 1] <= 0)
             if absent.any():
                 pxs[absent, lvl - 1] = 0
                 qtys[absent, lvl - 1] = 0
-        out[f"{side}_px"] = pxs
-        out[f"{side}_qty"] = qtys
     if raw.has("event"):
         is_fill = np.asarray(
             pc.fill_null(pc.equal(pc.utf8_lower(text_column(raw, "event")), "fill"), False)

@@ -9,6 +9,7 @@ files or decide which days exist.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 import numpy as np
@@ -118,10 +119,15 @@ def evaluate_day(
             den == 0 or at_least(num, den, terms.presence.min_pct),
         )
 
-    if len(q):
-        has = qi >= 0
+    def best_levels(rows: slice) -> tuple[I64, I64, I64, I64]:
+        """Our best bid px/qty and ask px/qty per segment in `rows` (0 where no quote)."""
+        q_i = qi[rows]
+        if len(q) == 0:
+            z = np.zeros(q_i.size, np.int64)
+            return z, z, z, z
+        has = q_i >= 0
         every = bool(has.all())
-        r = qi if every else np.maximum(qi, 0)
+        r = q_i if every else np.maximum(q_i, 0)
 
         def best(column: I64) -> I64:
             values = column.take(r)
@@ -129,10 +135,15 @@ def evaluate_day(
                 values[~has] = 0
             return values
 
-        bid_px, bid_qty = best(q.bid_px[:, 0]), best(q.bid_qty[:, 0])
-        ask_px, ask_qty = best(q.ask_px[:, 0]), best(q.ask_qty[:, 0])
-    else:
-        bid_px = bid_qty = ask_px = ask_qty = np.zeros(start.size, np.int64)
+        return (
+            best(q.bid_px[:, 0]),
+            best(q.bid_qty[:, 0]),
+            best(q.ask_px[:, 0]),
+            best(q.ask_qty[:, 0]),
+        )
+
+    if terms.side_uptime is not None or terms.at_inside is not None:
+        bid_px, bid_qty, ask_px, ask_qty = best_levels(slice(None))
 
     side_uptime = None
     if terms.side_uptime is not None:
@@ -158,7 +169,7 @@ def evaluate_day(
         at_inside=at_inside,
         downtime=downtime,
         breaches=breaches,
-        stats=_stats(dur, bid_px, bid_qty, ask_px, ask_qty, q.qty_scale),
+        stats=_stats(dur, best_levels, q.qty_scale),
     )
 
 
@@ -227,8 +238,13 @@ def _at_inside(
     return AtInsideResult(pct(part, whole), ai.min_pct, passed)
 
 
-def _downtime(dt: Downtime, start: I64, end: I64, hour: I64, invalid: Bools) -> DowntimeResult:
-    hours = np.unique(hour)
+def _downtime(
+    dt: Downtime, start: I64, end: I64, hour: npt.NDArray[np.int32], invalid: Bools
+) -> DowntimeResult:
+    # segments are in time order, so hour ids are non-decreasing: distinct ids without a sort
+    change = np.ones(hour.size, bool)
+    change[1:] = hour[1:] != hour[:-1]
+    hours = hour[change]
     longest_day = 0
     firsts, lasts = _runs(invalid, start, end)
     if firsts.size:
@@ -254,7 +270,9 @@ def _downtime(dt: Downtime, start: I64, end: I64, hour: I64, invalid: Bools) -> 
     return DowntimeResult(live, n_hours, longest_day / NS, passed)
 
 
-def _stats(dur: I64, bid_px: I64, bid_qty: I64, ask_px: I64, ask_qty: I64, qty_scale: int) -> Stats:
+def _stats(
+    dur: I64, best_levels: Callable[[slice], tuple[I64, I64, I64, I64]], qty_scale: int
+) -> Stats:
     """Time-weighted spread (bps) and best sizes over eligible time; floats, display only.
 
     Accumulated in blocks so the float temporaries stay small.
@@ -264,8 +282,7 @@ def _stats(dur: I64, bid_px: I64, bid_qty: I64, ask_px: I64, ask_qty: I64, qty_s
     for lo in range(0, dur.size, step):
         sl = slice(lo, lo + step)
         w = dur[sl].astype(np.float64)
-        b, a = bid_px[sl], ask_px[sl]
-        bq, aq = bid_qty[sl], ask_qty[sl]
+        b, bq, a, aq = best_levels(sl)
         two = (bq > 0) & (aq > 0) & (b < a)
         w_two = np.where(two, w, 0.0)
         bf, af = b.astype(np.float64), a.astype(np.float64)

@@ -47,7 +47,7 @@ class Segments:
     qi: I64
     mi: I64
     stressed: Bools
-    hour: I64
+    hour: npt.NDArray[np.int32]
     mask: Mask
     day_bounds: I64
     quotes: QuoteArrays
@@ -199,9 +199,9 @@ def build_segments(
         keep[0] = True
         np.not_equal(edges[1:], edges[:-1], out=keep[1:])
         edges = edges[keep]
-    start, end = edges[:-1], edges[1:]
-    ok = _inside(elig, start)
-    start, end = start[ok], end[ok]
+    ok = _inside(elig, edges[:-1])
+    start, end = edges[:-1][ok], edges[1:][ok]
+    del edges, ok, parts
     qi = np.searchsorted(q.ts_ns, start, side="right") - 1
     mi = (
         np.searchsorted(m.ts_ns, start, side="right") - 1
@@ -209,7 +209,7 @@ def build_segments(
         else np.full(start.size, -1)
     )
     stressed = _inside(stress_edges, start) if stressed_iv else np.zeros(start.size, bool)
-    hour = np.searchsorted(hour_edges, start, side="right") - 1
+    hour = (np.searchsorted(hour_edges, start, side="right") - 1).astype(np.int32)
     day_bounds = np.searchsorted(start, np.asarray([f.start_ns for f in frames] + [hi], np.int64))
     day_bounds[-1] = start.size
 
