@@ -380,6 +380,11 @@ class MatchingEngine:
                     if self._depth is not None and bside.in_top(o.px, self._depth):
                         st.dirty |= (3 - o.side) >> 1
                     bside.resize(o, entry[1])
+                    events.append(
+                        Replaced(
+                            ts_ns, symbol, o.order_id, member, _SIDE[o.side], o.px, o.qty, True
+                        )
+                    )
                 kept.add(slot)
                 continue
             self._cancel(st, o, ts_ns, CancelReason.QUOTE_REPLACED, events)
