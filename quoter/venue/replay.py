@@ -343,3 +343,15 @@ def lobster_phases(halts: Sequence[tuple[int, str]]) -> list[tuple[int, TradingP
         "resume": TradingPhase.OPEN,
     }
     return [(ts, mapping[kind], f"lobster {kind}") for ts, kind in halts]
+
+
+def release_at_ns(
+    event_ns: int, first_event_ns: int, start_wall_ns: int, speed_x: float | None
+) -> int:
+    """Wall-clock time (ns) at which a recorded event is due when replaying at `speed_x`
+    times real time from `start_wall_ns` (None = as fast as possible: due at once)."""
+    if speed_x is None:
+        return start_wall_ns
+    if speed_x <= 0:
+        raise ValueError("speed_x must be positive")
+    return start_wall_ns + round((event_ns - first_event_ns) / speed_x)

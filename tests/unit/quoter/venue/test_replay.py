@@ -212,3 +212,15 @@ def test_tick_mismatch_is_refused() -> None:
     engine = MatchingEngine([SymbolSpec("XYZ", Decimal("0.05"), LOT)], system_members=[REPLAY])
     with pytest.raises(ValueError, match="tick"):
         ReplaySource(engine, recording([(1, ([(100, 1)], [(101, 1)]))], depth=1))
+
+
+def test_release_times_for_replay_speeds() -> None:
+    from quoter.venue.replay import release_at_ns
+
+    first, wall = 1_000 * 10**9, 5 * 10**9
+    event = first + 120 * 10**9  # two minutes into the recording
+    assert release_at_ns(event, first, wall, 1.0) == wall + 120 * 10**9
+    assert release_at_ns(event, first, wall, 60.0) == wall + 2 * 10**9
+    assert release_at_ns(event, first, wall, None) == wall
+    with pytest.raises(ValueError):
+        release_at_ns(event, first, wall, 0.0)
