@@ -107,6 +107,11 @@ class FillArrays:
     qty_scale: int
 
 
+def _release_arrow_memory() -> None:
+    """Hand memory Arrow freed back to the OS (its allocator keeps it otherwise)."""
+    pa.default_memory_pool().release_unused()
+
+
 def _level_columns(raw: RawTable) -> int:
     levels = 1
     for name in raw.columns:
@@ -198,6 +203,7 @@ def read_quote_log(path: str | Path) -> dict[str, QuoteArrays]:
                 out[f"{side}_{kind}"][:, lvl - 1] = values
                 scales[(f"{side}_{kind}", lvl)] = scale
                 del values
+                _release_arrow_memory()
     px_scale = max(v for (k, _), v in scales.items() if k.endswith("_px"))
     qty_scale = max(v for (k, _), v in scales.items() if k.endswith("_qty"))
     for (key, lvl), scale in scales.items():
@@ -221,6 +227,7 @@ def read_quote_log(path: str | Path) -> dict[str, QuoteArrays]:
     else:
         is_fill = np.zeros(n, dtype=bool)
     names, groups = _group_order(raw, text_column(raw, "symbol"), ts, "quote")
+    _release_arrow_memory()
     return {
         sym: QuoteArrays(
             symbol=sym,
@@ -250,6 +257,7 @@ def read_market(path: str | Path) -> dict[str, MarketArrays]:
     px, px_scale = _common_scale(pxp, "price", raw.path)
     qty, qty_scale = _common_scale(qtp, "size", raw.path)
     names, groups = _group_order(raw, text_column(raw, "symbol"), ts, "market")
+    _release_arrow_memory()
     return {
         sym: MarketArrays(
             symbol=sym,

@@ -193,7 +193,8 @@ def build_segments(
     parts = [elig, clip(stress_edges), hour_edges, clip(q.ts_ns)]
     if m is not None:
         parts.append(clip(m.ts_ns))
-    edges = np.sort(np.concatenate(parts), kind="stable")
+    edges = np.concatenate(parts)
+    edges.sort(kind="stable")  # in place: a merge of already-sorted runs
     if edges.size:
         keep = np.empty(edges.size, bool)
         keep[0] = True
@@ -202,7 +203,8 @@ def build_segments(
     ok = _inside(elig, edges[:-1])
     start, end = edges[:-1][ok], edges[1:][ok]
     del edges, ok, parts
-    qi = np.searchsorted(q.ts_ns, start, side="right") - 1
+    qi = np.searchsorted(q.ts_ns, start, side="right")
+    qi -= 1
     mi = (
         np.searchsorted(m.ts_ns, start, side="right") - 1
         if m is not None
