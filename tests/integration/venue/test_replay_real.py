@@ -26,8 +26,22 @@ def replayed_top(market: RecordedMarket) -> tuple[npt.NDArray[np.int64], ...]:
     rp = ReplaySource(engine, market)
     bids, asks = engine.book(book.symbol).bids, engine.book(book.symbol).asks
     out = np.zeros((len(rp), 4), dtype=np.int64)
+    depth = book.depth
+    ebook = engine.book(book.symbol)
+    rec_bids = [
+        list(zip(p, q, strict=True))
+        for p, q in zip(book.bid_px.tolist(), book.bid_qty.tolist(), strict=True)
+    ]
+    rec_asks = [
+        list(zip(p, q, strict=True))
+        for p, q in zip(book.ask_px.tolist(), book.ask_qty.tolist(), strict=True)
+    ]
     for k in range(len(rp)):
         rp.step_frame()
+        # every visible recorded level, not only the best, is in the replayed book
+        top_b, top_a = ebook.top(depth)
+        assert list(top_b) == [x for x in rec_bids[k] if x[1]], k
+        assert list(top_a) == [x for x in rec_asks[k] if x[1]], k
         b, a = bids.best(), asks.best()
         if b is not None:
             out[k, 0], out[k, 1] = b, bids.levels[b].qty
