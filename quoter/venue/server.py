@@ -81,6 +81,7 @@ class _VenueAcceptor(Acceptor):
     def detached(self, session: Session, conn: _Connection) -> None:
         if self.conns.get(session) is conn:
             del self.conns[session]
+        self.server.flush()  # cancel-on-disconnect output for the other members
 
     def state_changed(self, session: Session) -> None:
         self.server.flush()
