@@ -4,7 +4,8 @@ Drives a `MatchingEngine` symbol as two system members:
 - `synthetic-maker` keeps a background book of `bg_levels` orders of
   `bg_qty_lots` per side around the mid (first level `bg_offset_ticks` away,
   then every `bg_spacing_ticks`), re-centred whenever the mid moves and topped
-  up after every taker, so the book is never empty;
+  up after every taker, so the book is never empty (a level is re-entered
+  once fully taken; a partly taken level is left as it is until then);
 - `synthetic-taker` sends immediate-or-cancel orders. On each side takers
   arrive as a Poisson process of rate A; each has a *reach* delta drawn from an
   exponential law of rate k (price units), so takers reaching at least delta
