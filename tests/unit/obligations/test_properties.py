@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from mmsla.io.tables import StateInterval, read_quote_log
 from mmsla.obligations import StreamingEvaluator, check
-from tests.unit.obligations.builders import NS, agreement, quotes, ts
+from tests.unit.obligations.builders import NS, agreement, market, quotes, ts
 
 DAY = date(2026, 11, 24)
 W0, W1 = 1800, 5400  # window 00:30-01:30 UTC, in seconds after midnight
@@ -258,3 +258,48 @@ def test_streaming_status_and_next_day_after_trim() -> None:
     batch = check(a, {"X": q}).days
     assert (first, second) == batch
     assert np.array_equal(ev.quotes().ts_ns, q.ts_ns[3:])
+
+
+mrow = st.tuples(
+    st.integers(min_value=W0 - 300, max_value=W1 + 60),
+    st.one_of(st.none(), price),
+    st.one_of(st.none(), price),
+)
+
+
+@FAST
+@given(rows_st, st.lists(mrow, max_size=20), states_st, st.lists(st.integers(0, 40), max_size=4))
+def test_streaming_with_market_gives_the_batch_day(
+    raw: list[tuple[Any, ...]],
+    mraw: list[tuple[int, str | None, str | None]],
+    states: list[Any],
+    cuts: list[int],
+) -> None:
+    terms = {
+        **TERMS,
+        "max_spread": {"value": 1.0, "unit": "pct", "reference": "market_mid"},
+        "price_band": {"pct": 1, "reference": "market_mid"},
+        "at_inside": {"min_pct": 10, "mode": "avg_sides"},
+    }
+    a = agreement(terms, window=WINDOW, measurement={"mode": "snapshot", "interval_s": 7})
+    q = quotes("X", _rows(raw))
+    m = market("X", [(ts(DAY, t), b, k) for t, b, k in sorted(mraw, key=lambda r: r[0])])
+    sts = _states(states)
+    (batch_day,) = check(a, {"X": q}, market={"X": m}, states=sts, first_day=DAY, last_day=DAY).days
+    ev = StreamingEvaluator(a, "X", px_scale=q.px_scale, qty_scale=q.qty_scale)
+    for s in sts:
+        ev.push_state(s)
+    bounds = sorted({0, len(q), *(min(c, len(q)) for c in cuts)})
+    for lo, hi in pairwise(bounds):
+        ev.push_quotes(
+            q.ts_ns[lo:hi],
+            q.bid_px[lo:hi],
+            q.bid_qty[lo:hi],
+            q.ask_px[lo:hi],
+            q.ask_qty[lo:hi],
+            q.is_fill[lo:hi],
+        )
+    half = len(m) // 2
+    for sl in (slice(0, half), slice(half, len(m))):
+        ev.push_market(m.ts_ns[sl], m.bid_px[sl], m.ask_px[sl], m.bid_ok[sl], m.ask_ok[sl])
+    assert ev.close_day(DAY) == batch_day
