@@ -1,0 +1,61 @@
+"""Write the monitor's quote / market / state rows as normative CSV files (DESIGN.md section 7).
+
+The monitor persists exactly the rows its engine evaluated (including its
+synthetic `stale` / `unknown` rows), so `mmsla check` on these files gives the
+monitor's verdict. Values are the event's decimal strings, written unchanged.
+Does not read anything back (see `mmsla.io.tables`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from mmsla.io.tables import StateInterval
+from mmsla.monitor.engine import MarketRow, QuoteRow
+
+
+def _cell(value: str | None) -> str:
+    return "" if value is None else str(value)
+
+
+def quote_lines(rows: Iterable[QuoteRow], levels: int) -> list[str]:
+    """CSV lines (no newline) for quote rows, `levels` levels per side."""
+    out = []
+    for ts, sym, bids, asks, event in rows:
+        cells = [str(ts), sym]
+        for k in range(levels):
+            b = bids[k] if k < len(bids) else None
+            a = asks[k] if k < len(asks) else None
+            cells += [_cell(b[0]) if b else "", _cell(b[1]) if b else ""]
+            cells += [_cell(a[0]) if a else "", _cell(a[1]) if a else ""]
+        cells.append(event or "")
+        out.append(",".join(cells))
+    return out
+
+
+def quote_header(levels: int) -> str:
+    cols = ["ts", "symbol"]
+    for k in range(1, levels + 1):
+        suffix = "" if k == 1 else f"_{k}"
+        cols += [f"bid_px{suffix}", f"bid_qty{suffix}", f"ask_px{suffix}", f"ask_qty{suffix}"]
+    return ",".join([*cols, "event"])
+
+
+def write_quotes(path: str | Path, rows: Iterable[QuoteRow], levels: int) -> int:
+    lines = quote_lines(rows, levels)
+    Path(path).write_text("\n".join([quote_header(levels), *lines]) + "\n", encoding="utf-8")
+    return len(lines)
+
+
+def write_market(path: str | Path, rows: Iterable[MarketRow]) -> int:
+    lines = [",".join([str(r[0]), r[1], *(_cell(v) for v in r[2:])]) for r in rows]
+    text = "\n".join(["ts,symbol,bid_px,ask_px,bid_qty,ask_qty", *lines]) + "\n"
+    Path(path).write_text(text, encoding="utf-8")
+    return len(lines)
+
+
+def write_states(path: str | Path, rows: Iterable[StateInterval]) -> int:
+    lines = [f"{s.start_ns},{s.end_ns},{s.symbol or '*'},{s.state},{s.reason or ''}" for s in rows]
+    Path(path).write_text("\n".join(["start,end,symbol,state,reason", *lines]) + "\n", "utf-8")
+    return len(lines)
