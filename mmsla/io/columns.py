@@ -81,17 +81,40 @@ def _read_csv(path: str) -> RawTable:
     if not header:
         raise InputError(path, "empty file: expected a header row", line=1)
     names = [h.strip() for h in header]
-    table = pacsv.read_csv(
-        path,
-        read_options=pacsv.ReadOptions(column_names=names, skip_rows=1),
-        convert_options=pacsv.ConvertOptions(
-            column_types={n: pa.string() for n in names}, strings_can_be_null=True
-        ),
-        parse_options=pacsv.ParseOptions(ignore_empty_lines=False),
-    )
-    n = table.num_rows
+    try:
+        table = pacsv.read_csv(
+            path,
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1),
+            convert_options=pacsv.ConvertOptions(
+                column_types={n: pa.string() for n in names}, strings_can_be_null=True
+            ),
+            parse_options=pacsv.ParseOptions(ignore_empty_lines=False),
+        )
+    except pa.ArrowInvalid as e:
+        _locate_bad_csv_row(path, len(names))
+        raise InputError(path, f"cannot read file: {str(e).splitlines()[0]}") from e
     columns = {nm: table.column(nm).combine_chunks() for nm in names}
-    return RawTable(path, columns, np.arange(2, n + 2, dtype=np.int64))
+    lines = np.arange(2, table.num_rows + 2, dtype=np.int64)
+    blank = np.ones(table.num_rows, bool)  # blank lines read as all-null rows: dropped
+    for arr in columns.values():
+        blank &= ~np.asarray(pc.is_valid(arr))
+    if blank.any():
+        keep = pa.array(~blank)
+        columns = {nm: pc.filter(arr, keep) for nm, arr in columns.items()}
+        lines = lines[~blank]
+    return RawTable(path, columns, lines)
+
+
+def _locate_bad_csv_row(path: str, width: int) -> None:
+    """Raise an InputError naming the first line whose field count differs from the header."""
+    with open(path, encoding="utf-8", newline="") as f:
+        reader = csv.reader(f)
+        next(reader, None)
+        for row in reader:
+            if row and len(row) != width:
+                raise InputError(
+                    path, f"expected {width} fields, found {len(row)}", line=reader.line_num
+                )
 
 
 def _read_jsonl(path: str) -> RawTable:
