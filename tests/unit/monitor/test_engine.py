@@ -275,7 +275,7 @@ def test_unknown_gap_stays_invalid_until_next_quote() -> None:
     eng.on_events([quote(11, 250, "100.00", "100.50")])
     eng.finish()
     out = eng.drain()
-    gap = [a for a in out.alerts if a.kind == "gap_detected"][0]
+    gap = next(a for a in out.alerts if a.kind == "gap_detected")
     assert gap.fields["recovered"] is False and gap.severity.value == "critical"
     assert out.days[0].eligible_ns - out.days[0].valid_ns == 150 * S
 
