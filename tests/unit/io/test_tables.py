@@ -169,11 +169,11 @@ def test_fills(tmp_path: Path) -> None:
 
 
 def test_blank_lines_are_skipped_and_line_numbers_kept(tmp_path: Path) -> None:
-    text = "ts,symbol,bid_px,bid_qty,ask_px,ask_qty\n1,A,1,1,2,1\n\n2,A,1,1,x,1\n\n"
+    text = "ts,symbol,bid_px,bid_qty,ask_px,ask_qty\n1,A,1,1,2,1\n\n2,A,1,1,?,1\n\n"
     with pytest.raises(InputError) as info:
         read_quote_log(write(tmp_path, "q.csv", text))
     assert (info.value.line, info.value.column) == (4, "ask_px")
-    ok = read_quote_log(write(tmp_path, "r.csv", text.replace("x", "2")))["A"]
+    ok = read_quote_log(write(tmp_path, "r.csv", text.replace("?", "2")))["A"]
     assert ok.ts_ns.tolist() == [1, 2]
 
 
