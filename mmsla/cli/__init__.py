@@ -29,6 +29,7 @@ COMMANDS: dict[str, str] = {
     "validate": "mmsla.cli.validate:validate",
     "ingest": "mmsla.cli.ingest:ingest",
     "research": "mmsla.cli.research:research",
+    "venue": "mmsla.cli.venue:venue",
     "quoter": "mmsla.cli.quoter:quoter",
     "fix": "mmsla.cli.fix:fix",
 }

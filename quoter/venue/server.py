@@ -58,6 +58,42 @@ class MarketSource(Protocol):
     def step(self, now_ns: int) -> list[Event]: ...
 
 
+class StressSchedule:
+    """Scheduled stressed intervals as a market source: sets the stressed flag at each
+    `start` and clears it at each `end` (symbol `*` = every symbol of the engine).
+    Intervals that ended before `from_ns` are dropped; one under way starts at `from_ns`."""
+
+    def __init__(
+        self,
+        engine: MatchingEngine,
+        intervals: Sequence[tuple[int, int, str, str]],
+        symbols: Sequence[str],
+        from_ns: int | None = None,
+    ) -> None:
+        self.engine = engine
+        changes: list[tuple[int, str, bool, str]] = []
+        for start_ns, end, symbol, reason in intervals:
+            if from_ns is not None and end <= from_ns:
+                continue
+            start = start_ns if from_ns is None else max(start_ns, from_ns)
+            for sym in symbols if symbol in ("*", "") else (symbol,):
+                changes += [(start, sym, True, reason), (end, sym, False, reason)]
+        self._changes = sorted(changes, key=lambda c: (c[0], c[1], c[2]))
+        self._next = 0
+
+    def next_event_ns(self) -> int | None:
+        return self._changes[self._next][0] if self._next < len(self._changes) else None
+
+    def step(self, now_ns: int) -> list[Event]:
+        events: list[Event] = []
+        while self._next < len(self._changes) and self._changes[self._next][0] <= now_ns:
+            ts, sym, stressed, reason = self._changes[self._next]
+            self._next += 1
+            phase = self.engine.phase(sym)
+            events += self.engine.set_phase(sym, phase, ts, stressed=stressed, reason=reason)
+        return events
+
+
 class _VenueAcceptor(Acceptor):
     """The FIX acceptor, reporting routing refusals and connection changes to the server."""
 
