@@ -24,7 +24,12 @@ from mmsla.io.tables import MarketArrays, QuoteArrays, StateInterval
 from mmsla.obligations.calendar import DayFrame, day_frame, sample_times
 from mmsla.obligations.day import evaluate_day
 from mmsla.obligations.result import DayResult
-from mmsla.obligations.timeline import build_segments, segment_mask, state_intervals
+from mmsla.obligations.timeline import (
+    build_segments,
+    eligible_intervals,
+    segment_mask,
+    state_intervals,
+)
 
 I64 = npt.NDArray[np.int64]
 Bools = npt.NDArray[np.bool_]
@@ -32,12 +37,14 @@ Bools = npt.NDArray[np.bool_]
 
 @dataclass(frozen=True)
 class Status:
-    """The quote at an instant: valid or not, why not, and the day's presence so far."""
+    """The quote at an instant: valid or not, why not, whether the instant is obligation
+    time (`eligible`: in the window, not excluded by clock or state), and presence so far."""
 
     ts_ns: int
     valid: bool
     reasons: tuple[Reason, ...]
     stressed: bool
+    eligible: bool
     presence_pct: float | None
 
 
@@ -219,7 +226,11 @@ class StreamingEvaluator:
         """Validity at `now_ns` and the presence of `day` so far."""
         valid, reasons, stressed = self.valid_now(now_ns)
         so_far = self.day_so_far(day, now_ns)
-        return Status(now_ns, valid, reasons, stressed, so_far.presence_pct)
+        excluded = state_intervals(self._states, self.symbol, self.agreement.states.excluded())
+        eligible = any(
+            a <= now_ns < b for a, b in eligible_intervals(self._frame(day), excluded, None)
+        )
+        return Status(now_ns, valid, reasons, stressed, eligible, so_far.presence_pct)
 
     def close_day(self, day: date) -> DayResult:
         """The finished day's result; then drop rows no later day needs."""

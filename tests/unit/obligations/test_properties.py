@@ -250,6 +250,7 @@ def test_streaming_status_and_next_day_after_trim() -> None:
     ev.push_quotes(q.ts_ns[:2], q.bid_px[:2], q.bid_qty[:2], q.ask_px[:2], q.ask_qty[:2])
     st_now = ev.status(DAY, ts(DAY, 2700))
     assert not st_now.valid and [r.value for r in st_now.reasons] == ["ONE_SIDED"]
+    assert st_now.eligible and not ev.status(DAY, ts(DAY, 5400)).eligible  # 01:30 = window end
     assert st_now.presence_pct == pytest.approx(200 / 3)  # 600 s valid of 900 s so far
     ev.push_quotes(q.ts_ns[2:], q.bid_px[2:], q.bid_qty[2:], q.ask_px[2:], q.ask_qty[2:])
     assert ev.valid_now(ts(DAY, 3001))[0]
