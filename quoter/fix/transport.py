@@ -73,6 +73,9 @@ class _Connection(asyncio.Protocol):
     def _route(self, data: bytes) -> None:
         assert self._router is not None and self.transport is not None
         frames = self._router.feed(data)
+        if self._router.discarded_bytes:  # not FIX: refuse before any session is involved
+            self.transport.close()
+            return
         if not frames:
             if self._router.buffered() > self._router.max_message_bytes:
                 self.transport.close()
@@ -113,9 +116,9 @@ class _Connection(asyncio.Protocol):
         if session is None or transport is None:
             return
         out = session.data_to_send()
+        session.store.flush()  # durable before it can reach the peer
         if out:
             transport.write(out)
-        session.store.flush()
         if session.disconnect_requested:
             if self._timer is not None:
                 self._timer.cancel()

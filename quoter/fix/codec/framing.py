@@ -85,15 +85,26 @@ def encode(
     return whole + b"10=%03d\x01" % checksum(whole)
 
 
+def _find_start(buf: bytearray, pos: int) -> int:
+    """Where the next frame may begin: `8=` after SOH, or `8=FIX` anywhere
+    (resynchronises after junk that has no SOH)."""
+    a = buf.find(b"\x018=", pos)
+    b = buf.find(b"8=FIX", pos)
+    if a >= 0 and (b < 0 or a + 1 <= b):
+        return a + 1
+    return b
+
+
 class FrameDecoder:
     """Incremental framer over a byte stream (see module docstring)."""
 
-    __slots__ = ("_buf", "garbled_count", "max_message_bytes")
+    __slots__ = ("_buf", "discarded_bytes", "garbled_count", "max_message_bytes")
 
     def __init__(self, max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES) -> None:
         self._buf = bytearray()
         self.max_message_bytes = max_message_bytes
         self.garbled_count = 0
+        self.discarded_bytes = 0  # bytes skipped outside any frame
 
     def buffered(self) -> int:
         return len(self._buf)
@@ -108,11 +119,11 @@ class FrameDecoder:
         """Drop the frame starting at 0: skip to the next `SOH8=` after it."""
         self.garbled_count += 1
         out.append(GARBLED)
-        nxt = self._buf.find(b"\x018=", 1)
+        nxt = _find_start(self._buf, 1)
         if nxt < 0:
             self._buf.clear()
         else:
-            del self._buf[: nxt + 1]
+            del self._buf[:nxt]
 
     def feed(self, data: bytes) -> list[bytes]:
         """Add bytes; return complete verified frames in order, `GARBLED` for each
@@ -123,16 +134,14 @@ class FrameDecoder:
         limit = self.max_message_bytes
         while buf:
             if not buf.startswith(b"8="):
-                start = buf.find(b"\x018=")
+                start = _find_start(buf, 0)
                 if start < 0:
-                    # keep a trailing SOH / "SOH8" that may begin the next frame
-                    if buf == b"8" or buf.endswith(SOH):
-                        keep = 1
-                    else:
-                        keep = 2 if buf.endswith(b"\x018") else 0
+                    keep = min(len(buf), 5)  # a frame start may straddle the next read
+                    self.discarded_bytes += len(buf) - keep
                     del buf[: len(buf) - keep]
                     break
-                del buf[: start + 1]
+                self.discarded_bytes += start
+                del buf[:start]
             e1 = buf.find(SOH, 2, 40)
             if e1 < 0:
                 if len(buf) >= 40:
