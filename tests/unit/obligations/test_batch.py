@@ -382,3 +382,15 @@ def test_json_shape() -> None:
     ]
     assert out["pass"] is False
     assert Decimal(str(out["days"][0]["obligations"]["presence"]["min"])) == 50
+
+
+def test_market_at_another_price_scale() -> None:
+    # quotes carry 4 decimals, the market 1: 99.50/100.50 is exactly 1% of the market mid 100.0
+    a = agreement(
+        {"max_spread": {"value": 1, "unit": "pct", "reference": "market_mid"}}, window=WINDOW
+    )
+    q = quotes("X", [at(0, GOOD), at(1800, ("99.50", "100", "100.5001", "100"))], px_scale=4)
+    m = market("X", [(ts(D1, 36000), "99.9", "100.1")], px_scale=1)
+    d = only(check(a, {"X": q}, market={"X": m}))
+    assert d.valid_ns == 1800 * NS
+    assert [b.reasons for b in d.breaches] == [(Reason.SPREAD_TOO_WIDE,)]
