@@ -221,8 +221,8 @@ class VenueServer:
         return self.acceptor.port
 
     # ---------------------------------------------------------------- life
-    async def start(self) -> None:
-        """Listen and start driving the market sources."""
+    async def start(self, drive: bool = True) -> None:
+        """Listen and (unless `drive` is False: see `start_market`) drive the market sources."""
         if self._market_path is not None:
             self._market = _MarketWriter(self._market_path, {s.symbol: s for s in self.symbols})
         await self.acceptor.start()
@@ -236,7 +236,13 @@ class VenueServer:
                 spec.symbol, self.engine.phase(spec.symbol), self.clock.now_ns()
             )
         self.publish_events(initial)
-        self._task = asyncio.get_running_loop().create_task(self._drive())
+        if drive:
+            self.start_market()
+
+    def start_market(self) -> None:
+        """Start stepping the market sources (once), e.g. after members have subscribed."""
+        if self._task is None:
+            self._task = asyncio.get_running_loop().create_task(self._drive())
 
     async def stop(self) -> None:
         """Log every member out, close the sockets, write and close the files."""
