@@ -46,10 +46,13 @@ def write_partitions(root: Path, days: int, symbols: int, rows: int, seed: int =
     rng = np.random.default_rng(seed)
     events = pa.array(["quote", "replace", "cancel", "fill"])
     files = []
-    for d in range(days):
-        day = DAY0 + timedelta(days=d)
-        while day.weekday() >= 5:
-            day += timedelta(days=1)
+    trading: list[date] = []
+    day = DAY0
+    while len(trading) < days:
+        if day.weekday() < 5:
+            trading.append(day)
+        day += timedelta(days=1)
+    for day in trading:
         open_ns = int(time.mktime(day.timetuple())) * NS + 8 * 3600 * NS
         for s in range(symbols):
             sym = f"S{s:02d}"
