@@ -28,3 +28,6 @@ __all__ = [
     "save_obligation_day",
     "save_pnl_day",
 ]
+from mmsla.jobs.run import run_daily
+
+__all__ += ["run_daily"]

@@ -1,0 +1,50 @@
+"""End-to-end daily run: jobs into the store, then the obligation and PnL PDFs.
+
+`run_daily` is the entry point of `make demo` and of `mmsla report daily`'s
+library users. Does not start processes or ingest files.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from mmsla.agreement import load_agreement
+from mmsla.jobs.obligation import run_obligation_day
+from mmsla.jobs.persist import save_obligation_day, save_pnl_day
+from mmsla.jobs.pnl import run_pnl_day
+from mmsla.store import EventStore
+
+
+def run_daily(
+    db_path: str | Path,
+    agreement_path: str | Path,
+    day: date,
+    out_dir: str | Path,
+    *,
+    html: bool = False,
+) -> list[Path]:
+    """Run the daily obligation and PnL jobs for `day`, store them, write both reports.
+
+    Returns [obligation report, PnL report], named `<agreement>-<day>-obligations.pdf`
+    and `<agreement>-<day>-pnl.pdf` (`.html` with `html`). Raises `InputError` for a
+    day that is not a trading day or has no quotes in the store.
+    """
+    from mmsla.report.context import daily_context, pnl_context
+    from mmsla.report.render import write_report
+
+    agreement = load_agreement(str(agreement_path))
+    out = Path(out_dir)
+    ext = "html" if html else "pdf"
+    with EventStore.open(db_path) as store:
+        od = run_obligation_day(store, agreement, day)
+        pnl = run_pnl_day(store, agreement, day)
+        save_obligation_day(store, od)
+        save_pnl_day(store, pnl)
+        stem = f"{agreement.id}-{day.isoformat()}"
+        return [
+            write_report(
+                "daily.html", daily_context(store, od), out / f"{stem}-obligations.{ext}", html=html
+            ),
+            write_report("pnl.html", pnl_context(store, pnl), out / f"{stem}-pnl.{ext}", html=html),
+        ]
