@@ -26,6 +26,7 @@ from mmsla.errors import MmslaError
 # name -> "module:attribute" of a click command or group. Add one line per command.
 COMMANDS: dict[str, str] = {
     "check": "mmsla.cli.check:check",
+    "report": "mmsla.cli.report:report",
     "validate": "mmsla.cli.validate:validate",
     "ingest": "mmsla.cli.ingest:ingest",
     "research": "mmsla.cli.research:research",
