@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from quoter.fix.codec.framing import RawMessage
-from quoter.fix.dictionary import Dictionary, GroupDef
+from quoter.fix.dictionary import Dictionary, FormatCheck, GroupDef
 
 INVALID_TAG_NUMBER = 0
 REQUIRED_TAG_MISSING = 1
@@ -161,8 +161,58 @@ def _iterate(
     return None
 
 
+# (message type, tag sequence) -> value checks in ascending tag order, for shapes that
+# are structurally valid and have no repeating groups; None = use the full path
+Plan = tuple[tuple[int, int, FormatCheck | None, frozenset[str] | None], ...]
+_PLANS: dict[int, dict[tuple[str, tuple[int, ...]], Plan | None]] = {}
+_MAX_PLANS = 4096
+
+
+def _plan(msg: RawMessage, dd: Dictionary) -> Plan | None:
+    if validate_full(msg, dd) is not None:
+        return None
+    mdef = dd.messages.get(msg.msg_type)
+    if mdef is not None and any(t in mdef.groups for t, _ in msg.fields):
+        return None
+    order = sorted(range(len(msg.fields)), key=lambda i: msg.fields[i][0])
+    steps = []
+    for i in order:
+        tag = msg.fields[i][0]
+        check, enums = dd.checks.get(tag), dd.enums.get(tag)
+        if check is not None or enums is not None:
+            steps.append((i, tag, check, enums))
+    return tuple(steps)
+
+
 def validate(msg: RawMessage, dd: Dictionary) -> Rejection | None:
-    """The first problem of `msg` against `dd`, or None when it is valid."""
+    """The first problem of `msg` against `dd`, or None when it is valid.
+
+    Fast path: the structural checks depend only on the message type and the
+    tag sequence, so their outcome is cached per shape and only the value
+    checks (empty, format, enum) run again; any failure is re-derived by the
+    full path so the reported problem is always the same.
+    """
+    fields = msg.fields
+    if "" in msg.values.values():
+        return validate_full(msg, dd)
+    plans = _PLANS.setdefault(id(dd), {})
+    key = (msg.msg_type, tuple([f[0] for f in fields]))
+    plan = plans.get(key, False)
+    if plan is False:
+        if len(plans) >= _MAX_PLANS:
+            plans.clear()
+        plan = plans[key] = _plan(msg, dd)
+    if plan is None:
+        return validate_full(msg, dd)
+    for i, _tag, check, enums in plan:  # type: ignore[union-attr]
+        value = fields[i][1]
+        if (check is not None and not check(value)) or (enums is not None and value not in enums):
+            return validate_full(msg, dd)
+    return None
+
+
+def validate_full(msg: RawMessage, dd: Dictionary) -> Rejection | None:
+    """`validate` without the per-shape cache (every check, QuickFIX order)."""
     header_tags = dd.header
     trailer_tags = dd.trailer
     hdr: list[Field] = []

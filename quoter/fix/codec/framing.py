@@ -16,7 +16,7 @@ What it does not do: validate fields against a dictionary (see
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 from zlib import adler32
 
 SOH = b"\x01"
@@ -40,10 +40,11 @@ class GarbledFrame(ValueError):
     """A frame whose fields cannot be parsed (non-numeric tag, missing '=')."""
 
 
-@dataclass(frozen=True, slots=True)
-class RawMessage:
+class RawMessage(NamedTuple):
     """A decoded message: its type, every field in wire order (8, 9 and 10
-    included) and a tag -> value map (last occurrence wins)."""
+    included) and a tag -> value map (last occurrence wins). Immutable; a
+    NamedTuple rather than a dataclass because it is built once per received
+    message on the hot path."""
 
     msg_type: str
     fields: tuple[tuple[int, str], ...]
@@ -53,6 +54,16 @@ class RawMessage:
         return self.values.get(tag, default)
 
 
+_TAG_INTS = {str(i): i for i in range(1, 1000)}
+
+
+def _slow_fields(parts: list[str]) -> tuple[tuple[int, str], ...]:
+    try:
+        return tuple([(int(t), v) for t, _, v in [p.partition("=") for p in parts]])
+    except ValueError as e:
+        raise GarbledFrame(f"bad tag: {e}") from None
+
+
 def parse(frame: bytes) -> RawMessage:
     """Split a verified frame into fields. Raises GarbledFrame when the first
     three fields are not 8, 9, 35 or a tag is not an integer."""
@@ -60,9 +71,9 @@ def parse(frame: bytes) -> RawMessage:
     parts = text.split("\x01")
     parts.pop()  # after the final SOH
     try:
-        fields = tuple([(int(t), v) for t, _, v in [p.partition("=") for p in parts]])
-    except ValueError as e:
-        raise GarbledFrame(f"bad tag: {e}") from None
+        fields = tuple([(_TAG_INTS[t], v) for t, _, v in [p.partition("=") for p in parts]])
+    except KeyError:  # tag 0, negative, >= 1000 or not a number
+        fields = _slow_fields(parts)
     if len(fields) < 4 or fields[0][0] != 8 or fields[1][0] != 9 or fields[2][0] != 35:
         raise GarbledFrame("first three fields must be 8, 9, 35")
     return RawMessage(fields[2][1], fields, dict(fields))
