@@ -1,0 +1,204 @@
+"""`mmsla report` end to end: real DuckDB file, real PDF, text extracted with pypdf.
+
+The figures in the PDF are compared with `mmsla check --format json` on the same
+files; the evidence hashes are recomputed from the files and from that JSON.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from tests.conftest import REPO
+
+DATA = REPO / "fixtures" / "obligations"
+AGREEMENT = REPO / "rules" / "examples" / "xetra-designated-sponsor.yaml"
+DAY = "2026-11-23"
+
+
+def mmsla(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "mmsla", *args], capture_output=True, text=True, cwd=REPO
+    )
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("report") / "store.duckdb"
+    files = [
+        a
+        for k in ("quotes", "market", "states", "fills")
+        for a in (f"--{k}", str(DATA / f"{k}.csv"))
+    ]
+    r = mmsla("ingest", "--db", str(path), *files)
+    assert r.returncode == 0, r.stderr
+    return path
+
+
+def check_json(*extra: str) -> dict:  # type: ignore[type-arg]
+    r = mmsla(
+        "check",
+        "--agreement",
+        str(AGREEMENT),
+        "--quotes",
+        str(DATA / "quotes.csv"),
+        "--market",
+        str(DATA / "market.csv"),
+        "--fills",
+        str(DATA / "fills.csv"),
+        "--from",
+        DAY,
+        "--to",
+        DAY,
+        "--format",
+        "json",
+        *extra,
+    )
+    assert r.returncode in (0, 1), r.stderr
+    return json.loads(r.stdout)  # type: ignore[no-any-return]
+
+
+def pdf_text(path: Path) -> str:
+    return "\n".join(page.extract_text() or "" for page in PdfReader(path).pages)
+
+
+@pytest.fixture(scope="module")
+def daily_pdf(db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("pdf") / "daily.pdf"
+    r = mmsla(
+        "report",
+        "daily",
+        "--db",
+        str(db),
+        "--agreement",
+        str(AGREEMENT),
+        "--date",
+        DAY,
+        "--out",
+        str(out),
+    )
+    assert r.returncode == 0, r.stderr
+    assert out.read_bytes().startswith(b"%PDF")
+    return out
+
+
+def test_daily_pdf_shows_the_check_verdicts_and_figures(daily_pdf: Path) -> None:
+    ref = check_json("--states", str(DATA / "states.csv"))
+    (day,) = ref["days"]
+    text = pdf_text(daily_pdf)
+    assert "xetra-ds-abc v3" in text and "Example Exchange" in text and "Europe/Berlin" in text
+    presence = 100 * day["valid_s"] / day["eligible_s"]
+    assert f"{presence:.2f}%" in text
+    su = day["obligations"]["side_uptime"]
+    assert f"side uptime {su['value']:.2f}%" in text
+    dt = day["obligations"]["downtime"]
+    assert f"{dt['live_hours']}/" in text
+    verdict = "PASS" if ref["pass"] else "FAIL"
+    assert f"Overall verdict for {DAY}: {verdict}" in text
+    assert f"Breaches: {len(day['breaches'])} episodes" in text
+
+
+def test_daily_pdf_evidence_hashes(daily_pdf: Path) -> None:
+    flat = re.sub(r"\s+", "", pdf_text(daily_pdf))
+    for kind in ("quotes", "market", "states", "fills"):
+        assert hashlib.sha256((DATA / f"{kind}.csv").read_bytes()).hexdigest() in flat
+    # recompute the data hash from `mmsla check` output (with and without the states file)
+    with_states = check_json("--states", str(DATA / "states.csv"))
+    plain = check_json()
+    figures = {
+        "agreement": with_states["agreement"],
+        "date": DAY,
+        "check": with_states,
+        "without_states": {
+            d["symbol"]: {
+                "eligible_s": d["eligible_s"],
+                "valid_s": d["valid_s"],
+                "presence_pct": 100 * d["valid_s"] / d["eligible_s"],
+                "breaches": len(d["breaches"]),
+                "pass": all(o["pass"] for o in d["obligations"].values()),
+            }
+            for d in plain["days"]
+        },
+    }
+    canonical = json.dumps(figures, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    assert hashlib.sha256(canonical.encode()).hexdigest() in flat
+    assert f"--from{DAY}--to{DAY}--formatjson" in flat
+
+
+def test_html_mode_pnl_and_monthly(db: Path, tmp_path: Path) -> None:
+    html = tmp_path / "pnl.html"
+    r = mmsla(
+        "report",
+        "pnl",
+        "--db",
+        str(db),
+        "--agreement",
+        str(AGREEMENT),
+        "--date",
+        DAY,
+        "--out",
+        str(html),
+        "--html",
+    )
+    assert r.returncode == 0, r.stderr
+    text = html.read_text()
+    assert text.count("<svg") == 2 and "total PnL" in text
+    monthly = tmp_path / "m.pdf"
+    r = mmsla(
+        "report",
+        "monthly",
+        "--db",
+        str(db),
+        "--agreement",
+        str(AGREEMENT),
+        "--month",
+        "2026-11",
+        "--out",
+        str(monthly),
+    )
+    assert r.returncode == 0, r.stderr
+    ref = mmsla(
+        "check",
+        "--agreement",
+        str(AGREEMENT),
+        "--quotes",
+        str(DATA / "quotes.csv"),
+        "--market",
+        str(DATA / "market.csv"),
+        "--states",
+        str(DATA / "states.csv"),
+        "--fills",
+        str(DATA / "fills.csv"),
+        "--format",
+        "json",
+    )
+    (month,) = json.loads(ref.stdout)["months"]
+    text = pdf_text(monthly)
+    assert f"{month['value']:.2f}%" in text and "out of reach" in text
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--date", "2026-11-30"], "no quotes on 2026-11-30"),
+        (["--date", "2026-11-22"], "not a trading day"),
+        (["--date", "yesterday"], "not a date"),
+    ],
+)
+def test_bad_date_is_one_line_exit_2_and_no_file(
+    db: Path, tmp_path: Path, args: list[str], message: str
+) -> None:
+    out = tmp_path / "x.pdf"
+    r = mmsla(
+        "report", "daily", "--db", str(db), "--agreement", str(AGREEMENT), "--out", str(out), *args
+    )
+    assert r.returncode == 2
+    assert len(r.stderr.strip().splitlines()) == 1 and message in r.stderr
+    assert list(tmp_path.iterdir()) == []

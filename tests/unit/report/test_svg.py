@@ -1,0 +1,50 @@
+"""SVG chart helpers: bucket reduction keeps spikes, coverage equals a brute-force sum."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from mmsla.report.svg import Series, Tick, covered_ns, minmax_buckets, status_timeline, step_chart
+
+
+def test_minmax_buckets_keeps_spikes_and_bounds_points() -> None:
+    ts = np.arange(200_000, dtype=np.int64) * 10
+    y = np.zeros(200_000)
+    y[123_457] = 99.0  # one-sample spike
+    y[7] = -5.0
+    out_t, out_y = minmax_buckets(ts, y, 0, 2_000_000, 1000)
+    assert out_t.size <= 2000
+    assert out_y.max() == 99.0 and out_y.min() == -5.0
+    assert np.all(np.diff(out_t) >= 0)
+
+
+def test_covered_ns_matches_brute_force() -> None:
+    rng = np.random.default_rng(7)
+    cuts = np.sort(rng.choice(10_000, 40, replace=False)).astype(np.int64)
+    starts, ends = cuts[0::2], cuts[1::2]
+    edges = np.sort(rng.integers(0, 10_000, 50)).astype(np.int64)
+    got = covered_ns(starts, ends, edges)
+    inside = np.zeros(10_000, bool)
+    for a, b in zip(starts, ends, strict=True):
+        inside[a:b] = True
+    want = [int(inside[:e].sum()) for e in edges]
+    assert got.tolist() == want
+
+
+def test_charts_are_svg_with_labels() -> None:
+    ts = np.asarray([0, 50, 100], np.int64)
+    svg = step_chart(
+        "t",
+        0,
+        100,
+        [Series("our spread", ts, np.asarray([1.0, 3.0, 2.0]))],
+        [Tick(0, "09:00")],
+        y_label="bps",
+        limit=2.5,
+        limit_label="max 2.5",
+    )
+    assert svg.startswith("<svg") and "max 2.5" in svg and "09:00" in svg and "<polyline" in svg
+    bar = status_timeline(
+        "s", 0, 100, ts[:2], ts[1:], np.asarray([True, False]), [Tick(0, "09:00")], buckets=10
+    )
+    assert "invalid (breach)" in bar and 'fill="#000"' in bar
