@@ -30,6 +30,7 @@ COMMANDS: dict[str, str] = {
     "validate": "mmsla.cli.validate:validate",
     "ingest": "mmsla.cli.ingest:ingest",
     "research": "mmsla.cli.research:research",
+    "monitor": "mmsla.cli.monitor:monitor",
     "venue": "mmsla.cli.venue:venue",
     "quoter": "mmsla.cli.quoter:quoter",
     "fix": "mmsla.cli.fix:fix",
