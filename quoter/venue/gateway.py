@@ -222,6 +222,8 @@ class Gateway(BaseApplication):
         self.specs = {s.symbol: s for s in symbols}
         self.sessions: dict[str, Session] = {}
         self.touched: set[Session] = set()
+        # called with every event list the gateway dispatches (recorders, files)
+        self.observers: list[Callable[[list[Event]], None]] = []
         self.publisher = MdPublisher(engine, symbols, self._send, now_ns)
         self._orders: dict[int, _Order] = {}
         self._by_cl: dict[tuple[str, str], int] = {}
@@ -791,6 +793,8 @@ class Gateway(BaseApplication):
                 self.log(f"phase {e.symbol} {e.phase.value}{flag}{why}")
         if any(type(e) in (BookChanged, TradePrinted, PhaseChanged) for e in events):
             self.publisher.on_events(events)
+        for observe in self.observers:
+            observe(events)
 
     def _forget(self, o: _Order) -> None:
         self._orders.pop(o.order_id, None)

@@ -210,6 +210,7 @@ class VenueServer:
         self.recorder = StateRecorder()
         self._market: _MarketWriter | None = None
         self._market_path = None if market_path is None else Path(market_path)
+        self.gateway.observers.append(self._record)
         self.done = asyncio.Event()
         self.events_stepped = 0
         self._task: asyncio.Task[None] | None = None
@@ -293,11 +294,13 @@ class VenueServer:
         """Hand engine events to the gateway (reports, market data), the recorders, the wire."""
         if not events:
             return
-        self.gateway.dispatch(events)
+        self.gateway.dispatch(events)  # calls `_record` too
+        self.flush()
+
+    def _record(self, events: list[Event]) -> None:
         self.recorder.observe(events)
         if self._market is not None:
             self._market.observe(events)
-        self.flush()
 
     def _backlogged(self) -> bool:
         for conn in self.acceptor.conns.values():
