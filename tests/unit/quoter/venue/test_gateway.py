@@ -175,6 +175,6 @@ def test_engine_side_effects_reach_the_right_member() -> None:
     events = v.engine.submit("MM1", "ABC", Side.BUY, 10_000, 2, T0)  # straight into the engine
     v.gateway.dispatch(events)
     v.pump()
-    (new, fill) = v.inbox("MM2").take("8")
+    (_new, fill) = v.inbox("MM2").take("8")
     assert (fill[11], fill[150], fill[151], fill[851]) == ("m", "F", "3", "1")
     assert v.inbox("MM1").take("8") == []  # MM1's order did not come over FIX
