@@ -71,7 +71,7 @@ def monitor(
     sinks = [open_sink(s) for s in (alert_specs or ("stderr",))]
     state = Path(state_dir)
     state.mkdir(parents=True, exist_ok=True)
-    engine = MonitorEngine(agreement, config)
+    engine = MonitorEngine(agreement, config, wall_clock=time.monotonic)
     persister = Persister(
         agreement,
         spool_dir=state / "spool",

@@ -27,6 +27,7 @@ Does not: touch sockets, files or wall clocks (the runner does), or send anythin
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -98,6 +99,17 @@ class SymbolStatus:
     breach_start_ns: int | None
     breach_reasons: tuple[str, ...]
     last_event_ns: int | None
+
+
+_REASONS: dict[int, list[str]] = {}
+
+
+def reason_names(mask: int) -> list[str]:
+    """Reason names of a mask (memoised: there are few distinct masks)."""
+    names = _REASONS.get(mask)
+    if names is None:
+        names = _REASONS[mask] = [r.value for r in reasons_from_mask(mask)]
+    return list(names)
 
 
 class _Day:
@@ -192,23 +204,24 @@ class _Sym:
         self.i_ref: list[tuple[int, int]] = []  # (seq, ts_init) of the causing event
 
 
-def _side(levels: list[list[str]], n: int, ps: int, qs: int) -> tuple[list[int], list[int]]:
-    px = [0] * n
-    qty = [0] * n
-    for k, (p, q) in enumerate(levels[:n]):
-        qi = scaled_int(q, qs)
-        if qi < 0:
-            raise ValueError(f"negative size {q!r}")
-        if qi > 0:
-            px[k] = scaled_int(p, ps)
-            qty[k] = qi
-    return px, qty
+def _convert(cache: dict[str, int], text: str, scale: int) -> int:
+    value = scaled_int(text, scale)
+    if len(cache) > 200_000:
+        cache.clear()
+    cache[text] = value
+    return value
 
 
 class MonitorEngine:
     """Streaming obligation checks over decoded event dicts (see module docstring)."""
 
-    def __init__(self, agreement: Agreement, config: MonitorConfig | None = None) -> None:
+    def __init__(
+        self,
+        agreement: Agreement,
+        config: MonitorConfig | None = None,
+        *,
+        wall_clock: Callable[[], float] | None = None,
+    ) -> None:
         self.agreement = agreement
         self.config = config or MonitorConfig()
         self.tz = ZoneInfo(agreement.timezone)
@@ -225,6 +238,11 @@ class MonitorEngine:
         self.rejected = 0
         self._dirty: set[str] = set()
         self._global_states: dict[str, int] = {}
+        self._excluded = agreement.states.excluded()
+        self._px_cache: dict[str, int] = {}
+        self._qty_cache: dict[str, int] = {}
+        self._clock = wall_clock
+        self._last_recheck_wall = -1e18
         self._recheck_ns = ns_from_seconds(self.config.recheck_s)
         p = self.config.actions
         self._vol_window_ns = ns_from_seconds(p.vol_window_s)
@@ -280,10 +298,29 @@ class MonitorEngine:
         return out
 
     # ---- input ------------------------------------------------------------------------
+    def _side(self, levels: list[list[str]]) -> tuple[list[int], list[int]]:
+        """Scaled (px, qty) per level; qty 0 = absent. Repeated strings hit a cache."""
+        n = self.levels
+        px = [0] * n
+        qty = [0] * n
+        pc, qc = self._px_cache, self._qty_cache
+        for k, (p, q) in enumerate(levels[:n]):
+            qi = qc.get(q)
+            if qi is None:
+                qi = _convert(qc, q, self.config.qty_scale)
+                if qi < 0:
+                    del qc[q]
+                    raise ValueError(f"negative size {q!r}")
+            if qi > 0:
+                pi = pc.get(p)
+                px[k] = pi if pi is not None else _convert(pc, p, self.config.px_scale)
+                qty[k] = qi
+        return px, qty
+
     def on_events(self, events: list[dict[str, Any]]) -> None:
         """Process one micro-batch of events in `seq` order (JSON dicts, decimals as strings)."""
         cfg = self.config
-        ps, qs, nl = cfg.px_scale, cfg.qty_scale, self.levels
+        ps = cfg.px_scale
         for e in events:
             try:
                 kind = e["type"]
@@ -301,8 +338,8 @@ class MonitorEngine:
                 try:
                     sym = e["symbol"]
                     bids, asks = e["bids"], e["asks"]
-                    bp, bq = _side(bids, nl, ps, qs)
-                    ap, aq = _side(asks, nl, ps, qs)
+                    bp, bq = self._side(bids)
+                    ap, aq = self._side(asks)
                 except (KeyError, TypeError, ValueError):
                     self.rejected += 1
                     continue
@@ -376,7 +413,7 @@ class MonitorEngine:
         s.i_q.append(len(s.b_ts))
         s.i_m.append(len(s.m_ts_b))
         s.i_str.append("stressed" in s.open_states)
-        s.i_excl.append(bool(self.agreement.states.excluded() & s.open_states.keys()))
+        s.i_excl.append(bool(s.open_states) and not self._excluded.isdisjoint(s.open_states))
         s.i_fill.append(fill)
         s.i_ref.append((e.get("seq", 0), e.get("ts_init", 0)) if e is not None else (0, 0))
         s.events_since += 1
@@ -571,15 +608,28 @@ class MonitorEngine:
             s = self.syms[name]
             self._evaluate(s)
         self._dirty.clear()
+        now = self.now_ns
+        if now is None:
+            return
+        wall = self._clock() if self._clock is not None else None
+        gated = wall is not None and (
+            wall - self._last_recheck_wall < float(self.config.recheck_min_wall_s)
+        )
+        rechecked = False
         for s in self.syms.values():
-            if self.now_ns is not None and s.started:
-                self._advance(s, self.now_ns)
-                self._maybe_resume(s, self.now_ns)
-                if s.events_since and (
-                    s.events_since >= self.config.recheck_events
-                    or self.now_ns - s.last_recheck_ts >= self._recheck_ns
-                ):
-                    self._recheck(s, self.now_ns)
+            if not s.started:
+                continue
+            self._advance(s, now)
+            self._maybe_resume(s, now)
+            due = s.events_since and (
+                s.events_since >= self.config.recheck_events
+                or now - s.last_recheck_ts >= self._recheck_ns
+            )
+            if due and not gated:  # O(day) work, at most every recheck_min_wall_s of wall time
+                self._recheck(s, now)
+                rechecked = True
+        if rechecked and wall is not None:
+            self._last_recheck_wall = wall
 
     def _evaluate(self, s: _Sym) -> None:
         n_q = len(s.b_ts)
@@ -684,7 +734,7 @@ class MonitorEngine:
         b = s.breach
         if b is not None and (not bad or b[1] != s.mask):
             start, mask, _at_fill = b
-            reasons = [r.value for r in reasons_from_mask(mask)]
+            reasons = reason_names(mask)
             dur_s = (t - start) / NS
             self._alert(
                 "breach_closed",
@@ -702,7 +752,7 @@ class MonitorEngine:
             s.breach = None
         if bad and s.breach is None:
             s.breach = (t, s.mask, s.fill_now)
-            reasons = [r.value for r in reasons_from_mask(s.mask)]
+            reasons = reason_names(s.mask)
             self._alert(
                 "breach_opened",
                 Severity.WARNING,

@@ -25,7 +25,7 @@ import sys
 import threading
 import time
 from dataclasses import asdict
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +38,7 @@ from mmsla.monitor.alerts import AlertGate
 from mmsla.monitor.engine import Action, MonitorEngine
 from mmsla.monitor.persist import Batch, Persister, ResumePoint, write_json_atomic
 from mmsla.monitor.sinks import AlertSink
+from mmsla.obligations.calendar import local_ns
 
 NS = 1_000_000_000
 
@@ -106,6 +107,7 @@ class MonitorRunner:
         self.resume = resume
         self.day_first_seq = 0
         self._day: object = None
+        self._day_bounds = (0, 0)
         self.gaps = self.recovered = self.lost = self.duplicates = self.decode_errors = 0
         self.last_seq = 0
         self.last_arrival = time.monotonic()
@@ -129,13 +131,17 @@ class MonitorRunner:
     def _feed(self, events: list[dict[str, Any]]) -> None:
         if not events:
             return
+        lo, hi = self._day_bounds
         for e in events:
             ts = e.get("ts_event")
-            if isinstance(ts, int):
-                day = datetime.fromtimestamp(ts // NS, tz=self.engine.tz).date()
-                if day != self._day:
-                    self._day = day
+            if isinstance(ts, int) and not lo <= ts < hi:
+                local = datetime.fromtimestamp(ts // NS, tz=self.engine.tz).date()
+                lo = local_ns(self.engine.tz, local, 0)
+                hi = local_ns(self.engine.tz, local + timedelta(days=1), 0)
+                if local != self._day:
+                    self._day = local
                     self.day_first_seq = int(e["seq"])
+        self._day_bounds = (lo, hi)
         self.engine.on_events(events)
         self.last_seq = int(events[-1]["seq"])
         self._collect()

@@ -1,0 +1,148 @@
+"""Monitor benchmark: sustained quote events/s through ZeroMQ into the monitor, and alert latency.
+
+A publisher process (`mmsla.monitor.testfeed.FeedPublisher`: PUB + journal +
+replay, the quoter's wire format) sends quote events as fast as it can for two
+symbols; the monitor (this process: `MonitorRunner` + `MonitorEngine` with every
+per-instant rule of `fixtures/monitor/agreement.yaml` on, breach alerts, budget
+re-checks, batched persistence to CSV chunks + DuckDB) consumes them. Reported:
+
+- throughput: events / (last processed - first received), with the counts of
+  events processed, replayed after a gap and lost (must be 0);
+- breach-to-alert latency: a second run at a paced rate where every 10th quote
+  opens or closes a breach; latency = wall time the alert reaches the sinks minus
+  the publisher's `ts_init` stamp of the quote that caused it (p50/p99/max).
+
+Scale with MMSLA_BENCH_MONITOR="events,paced_events" (default 300000,4000).
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+S = 1_000_000_000
+T0 = int(datetime(2026, 11, 24, 9, 0, tzinfo=UTC).timestamp()) * S
+
+
+def _publish(tmp: str, n: int, rate: float | None, q: Any, go: Any, stop: Any) -> None:
+    from mmsla.monitor.testfeed import FeedPublisher
+
+    pub = FeedPublisher(Path(tmp) / "journal.jsonl", source="bench")
+    q.put((pub.endpoint, pub.replay.endpoint))
+    while not go.wait(0.01):
+        pub.publish("heartbeat", T0 - S, {})
+    t0 = time.perf_counter()
+    for i in range(n):
+        sym = "ABC" if i & 1 else "XYZ"
+        ask = "101.50" if (i // 2) % 10 == 9 else "100.20"  # every 10th quote per symbol breaches
+        pub.quote(T0 + i * 1_000_000, sym, "100.00", ask, "200")
+        if rate is not None:
+            while time.perf_counter() - t0 < (i + 1) / rate:
+                pass
+    q.put(pub.seq)
+    stop.wait(120)
+    pub.close()
+
+
+class _LatencySink:
+    def __init__(self) -> None:
+        self.lat_ns: list[int] = []
+
+    def send(self, alert: Any) -> None:
+        t = alert.fields.get("event_ts_init")
+        if alert.kind == "breach_opened" and t:
+            self.lat_ns.append(time.time_ns() - t)
+
+    def close(self) -> None:
+        pass
+
+
+def _run(n: int, rate: float | None, db: bool) -> dict[str, Any]:
+    from mmsla.agreement import load_agreement
+    from mmsla.monitor.alerts import AlertGate
+    from mmsla.monitor.config import MonitorConfig
+    from mmsla.monitor.engine import MonitorEngine
+    from mmsla.monitor.persist import Persister
+    from mmsla.monitor.runner import MonitorRunner
+
+    ctx = mp.get_context("spawn")
+    with tempfile.TemporaryDirectory() as tmp:
+        q, go, stop = ctx.Queue(), ctx.Event(), ctx.Event()
+        proc = ctx.Process(target=_publish, args=(tmp, n, rate, q, go, stop), daemon=True)
+        proc.start()
+        events_ep, replay_ep = q.get(timeout=30)
+        agr = load_agreement(REPO / "fixtures/monitor/agreement.yaml")
+        engine = MonitorEngine(agr, MonitorConfig(), wall_clock=time.monotonic)
+        sink = _LatencySink()
+        persister = Persister(
+            agr,
+            spool_dir=Path(tmp) / "spool",
+            state_path=Path(tmp) / "state.json",
+            db=Path(tmp) / "m.duckdb" if db else None,
+        )
+        runner = MonitorRunner(
+            engine,
+            events_ep,
+            replay=replay_ep,
+            sinks=[sink],
+            gate=AlertGate(max_per_window=10**9),
+            persister=persister,
+        )
+        while runner.last_seq == 0:
+            runner.step(10)
+        base = runner.last_seq
+        go.set()
+        first: float | None = None
+        last_seq: int | None = None
+        while last_seq is None or runner.last_seq < last_seq:
+            if runner.step(10) and first is None:
+                first = time.perf_counter()
+            if last_seq is None and not q.empty():
+                last_seq = q.get()
+        elapsed = time.perf_counter() - (first or time.perf_counter())
+        out = {
+            "events": runner.last_seq - base,
+            "elapsed_s": elapsed,
+            "processed": engine.events,
+            "recovered": runner.recovered,
+            "lost": runner.lost,
+            "lat_ns": np.asarray(sink.lat_ns, dtype=np.int64),
+        }
+        t_close = time.perf_counter()
+        runner.close()
+        out["close_s"] = time.perf_counter() - t_close
+        stop.set()
+        proc.join(10)
+        return out
+
+
+def main() -> None:
+    spec = os.environ.get("MMSLA_BENCH_MONITOR", "300000,4000").split(",")
+    n, paced = int(spec[0]), int(spec[1])
+    r = _run(n, None, db=True)
+    rate = r["events"] / r["elapsed_s"] if r["elapsed_s"] else float("nan")
+    print(
+        f"throughput: {r['events']} quote events in {r['elapsed_s']:.2f} s = {rate:,.0f} events/s "
+        f"(processed {r['processed']}, replayed {r['recovered']}, lost {r['lost']}; "
+        f"persistence to DuckDB drained {r['close_s']:.2f} s after)"
+    )
+    p = _run(paced, 1000.0, db=True)
+    lat = p["lat_ns"] / 1e6
+    if lat.size:
+        print(
+            f"breach-to-alert latency at 1000 events/s: {lat.size} alerts, "
+            f"p50 {np.percentile(lat, 50):.2f} ms, p99 {np.percentile(lat, 99):.2f} ms, "
+            f"max {lat.max():.2f} ms (lost {p['lost']})"
+        )
+
+
+if __name__ == "__main__":
+    main()
