@@ -146,6 +146,8 @@ async def _serve(server: VenueServer, exit_when_done: bool) -> None:
         w.cancel()
     _log("shutting down: logging members out")
     await server.stop()
+    if server.error is not None:
+        raise MmslaError(f"market source failed: {type(server.error).__name__}: {server.error}")
 
 
 @click.group()

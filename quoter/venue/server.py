@@ -213,6 +213,7 @@ class VenueServer:
         self.gateway.observers.append(self._record)
         self.done = asyncio.Event()
         self.events_stepped = 0
+        self.error: Exception | None = None  # set when a market source raised
         self._task: asyncio.Task[None] | None = None
         self._flushing = False
         self._stopped = False
@@ -243,7 +244,15 @@ class VenueServer:
     def start_market(self) -> None:
         """Start stepping the market sources (once), e.g. after members have subscribed."""
         if self._task is None:
-            self._task = asyncio.get_running_loop().create_task(self._drive())
+            self._task = asyncio.get_running_loop().create_task(self._drive_logged())
+
+    async def _drive_logged(self) -> None:
+        try:
+            await self._drive()
+        except Exception as e:  # a broken source must not die silently
+            self.log(f"market source failed: {type(e).__name__}: {e}")
+            self.error = e
+            self.done.set()
 
     async def stop(self) -> None:
         """Log every member out, close the sockets, write and close the files."""
