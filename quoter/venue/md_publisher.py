@@ -14,9 +14,10 @@ What it does:
   is `269=2` with 270/271 and 2446 AggressorSide (1 buy, 2 sell).
 - MarketDataRequestReject (35=Y): unknown symbol (281=0), duplicate MDReqID
   (1), unsupported update type (5) or entry type (8), bad depth (4).
-- SecurityStatus (35=f) per symbol right after the snapshot and on every
-  trading phase or stressed-flag change: 326 SecurityTradingStatus (17 open,
-  2 halt, 21 pre-open/auction, 18 closed) and user-defined 20001
+- SecurityStatus (35=f) per symbol right after the snapshot and, to the
+  symbol's subscribers, on every trading phase or stressed-flag change:
+  326 SecurityTradingStatus (17 open, 2 halt, 21 pre-open/auction, 18
+  closed) and user-defined 20001
   StressedMarket Y/N, 58 the reason when known.
 - Every entry carries SIMULATION time: 272 MDEntryDate + 273 MDEntryTime
   (microseconds); SecurityStatus carries 60 TransactTime (sim).
