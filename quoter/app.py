@@ -205,7 +205,13 @@ class QuoterEngine(BaseApplication):
         self._last_quote: dict[str, tuple[tuple[Level, ...], tuple[Level, ...]]] = {}
         self._last_clamp: dict[str, tuple[tuple[str, str | None], ...]] = {}
         self._cause_override: str | None = None
-        self.stats = {"market_updates": 0, "quote_events": 0, "fills": 0, "md_rejects": 0}
+        self.stats = {
+            "market_updates": 0,
+            "quote_events": 0,
+            "fills": 0,
+            "md_rejects": 0,
+            "bad_messages": 0,
+        }
 
     # ---- clock and sending --------------------------------------------------------
 
@@ -263,6 +269,15 @@ class QuoterEngine(BaseApplication):
                 h.on_order_closed(h.in_flight)
 
     def on_message(self, session: Session, msg: RawMessage) -> None:
+        try:
+            self._dispatch(msg)
+        except ValueError as e:  # a malformed value (price off the grid, bad time): data
+            self.stats["bad_messages"] += 1
+            self.emit(
+                "risk", {"decision": "bad_message", "msg_type": msg.msg_type, "detail": str(e)}
+            )
+
+    def _dispatch(self, msg: RawMessage) -> None:
         mt = msg.msg_type
         if mt == "X":
             for sym in self.md.on_incremental(msg):

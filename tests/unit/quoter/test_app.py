@@ -1,0 +1,301 @@
+"""QuoterEngine in-process: market data to orders, events, files, risk, control (real ZMQ)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, cast
+
+import yaml
+
+from mmsla.events import decode, encode
+from mmsla.events.control import ControlServer, send_control
+from quoter.app import FillsWriter, QuoterEngine
+from quoter.config import QuoterConfig, build_config
+from quoter.fix.codec.framing import RawMessage, parse
+from quoter.fix.codec.framing import encode as fix_encode
+from quoter.fix.session import Session
+from quoter.quote_log import QuoteLogWriter
+from tests.conftest import FIXTURES
+
+EXAMPLE = FIXTURES / "quoter" / "quoter.yaml"
+
+
+class Wire:
+    """Stands in for the FIX session's `send`: records the messages as parsed FIX."""
+
+    is_logged_on = True
+
+    def __init__(self) -> None:
+        self.sent: list[RawMessage] = []
+
+    def send(self, msg_type: str, body: Sequence[tuple[int, str]]) -> int:
+        self.sent.append(parse(fix_encode("FIX.4.4", msg_type, [], body)))
+        return len(self.sent)
+
+    def take(self, kind: str | None = None) -> list[RawMessage]:
+        out = [m for m in self.sent if kind is None or m.msg_type == kind]
+        self.sent = [m for m in self.sent if m not in out]
+        return out
+
+
+def _config(**edits: Any) -> QuoterConfig:
+    data = yaml.safe_load(EXAMPLE.read_text())
+    data["endpoints"] = {}
+    data["output"] = {}
+    for key, value in edits.items():
+        data[key] = value
+    return build_config(data, base_dir=EXAMPLE.parent)
+
+
+def _msg(mt: str, body: list[tuple[int, str]]) -> RawMessage:
+    return parse(fix_encode("FIX.4.4", mt, [], body))
+
+
+def _snapshot(bid: str, ask: str, ts: str = "20261123-09:00:00.000000") -> RawMessage:
+    d, t = ts[:8], ts[9:]
+    return _msg(
+        "W",
+        [
+            (262, "md"),
+            (55, "ABC"),
+            (268, "2"),
+            (269, "0"),
+            (270, bid),
+            (271, "500"),
+            (272, d),
+            (273, t),
+            (269, "1"),
+            (270, ask),
+            (271, "500"),
+            (272, d),
+            (273, t),
+        ],
+    )
+
+
+class Harness:
+    def __init__(self, cfg: QuoterConfig, tmp: Path | None = None) -> None:
+        self.events: list[dict[str, Any]] = []
+        self.wire = Wire()
+        seq = [0]
+
+        def publish(kind: str, ts: int, fields: Any) -> None:
+            seq[0] += 1
+            ev = {
+                "type": kind,
+                "seq": seq[0],
+                "ts_event": ts,
+                "ts_init": ts,
+                "source": "t",
+                **fields,
+            }
+            self.events.append(decode(encode(ev)[1]))  # through the real codec
+
+        qlog = QuoteLogWriter(tmp / "q.csv", levels=3, flush_every=1) if tmp else None
+        fills = FillsWriter(tmp / "f.csv") if tmp else None
+        self.eng = QuoterEngine(cfg, publish=publish, quote_log=qlog, fills=fills, id_prefix="T")
+        self.session = cast(Session, self.wire)
+        self.eng.on_logon(self.session)
+        assert [m.msg_type for m in self.wire.take()] == ["V"]
+
+    def feed(self, msg: RawMessage) -> None:
+        self.eng.on_message(self.session, msg)
+
+    def ack_all(
+        self, ts: str = "20261123-09:00:00.100000", msgs: list[RawMessage] | None = None
+    ) -> None:
+        for m in self.wire.take("D") if msgs is None else msgs:
+            self.feed(
+                _msg(
+                    "8",
+                    [
+                        (37, "V" + m.values[11]),
+                        (11, m.values[11]),
+                        (17, "e"),
+                        (150, "0"),
+                        (39, "0"),
+                        (54, m.values[54]),
+                        (151, m.values[38]),
+                        (14, "0"),
+                        (6, "0"),
+                        (60, ts),
+                    ],
+                )
+            )
+
+    def of(self, kind: str) -> list[dict[str, Any]]:
+        return [e for e in self.events if e["type"] == kind]
+
+
+def test_market_update_to_clamped_orders_quote_event_and_log(tmp_path: Path) -> None:
+    h = Harness(_config(), tmp_path)
+    h.feed(_snapshot("99.90", "100.10"))
+    assert h.of("market")[0]["bid_px"] == Decimal("99.90")
+    d = h.wire.sent
+    assert [m.msg_type for m in d] == ["D"] * 6
+    bids = sorted((Decimal(m.values[44]) for m in d if m.values[54] == "1"), reverse=True)
+    asks = sorted(Decimal(m.values[44]) for m in d if m.values[54] == "2")
+    # agreement: 20 bps of own mid, at least 100 a side
+    assert (asks[0] - bids[0]) * 20000 <= 20 * (asks[0] + bids[0])
+    assert all(Decimal(m.values[38]) >= 100 for m in d)
+    h.ack_all()
+    quotes = h.of("quote")
+    assert len(quotes) >= 1 and quotes[-1]["cause"] == "quote"
+    last = quotes[-1]
+    assert [lv[0] for lv in last["bids"]] == bids and [lv[0] for lv in last["asks"]] == asks
+    assert last["ts_event"] == 1795424400100000000  # venue time of the ExecutionReport
+    rows = (tmp_path / "q.csv").read_text().splitlines()
+    assert rows[0].startswith("ts,symbol,bid_px,bid_qty,ask_px,ask_qty,bid_px_2")
+    assert rows[-1].split(",")[0] == "1795424400100000000" and rows[-1].endswith(",quote")
+
+
+def test_clamp_event_when_the_strategy_wants_too_wide() -> None:
+    cfg = _config(pricing={"spread": {"model": "fixed", "spread_ticks": 60}, "min_width_ticks": 2})
+    h = Harness(cfg)
+    h.feed(_snapshot("99.90", "100.10"))
+    clamps = [e for e in h.of("risk") if e["decision"] == "clamped"]
+    assert clamps and clamps[0]["actions"][0]["kind"] == "spread"
+    d = h.wire.take("D")
+    bid = max(Decimal(m.values[44]) for m in d if m.values[54] == "1")
+    ask = min(Decimal(m.values[44]) for m in d if m.values[54] == "2")
+    assert (ask - bid) * 20000 <= 20 * (ask + bid) and ask - bid == Decimal("0.20")
+    # stressed: twice the spread allowed
+    h.ack_all(msgs=d)
+    h.feed(_msg("f", [(55, "ABC"), (326, "17"), (60, "20261123-09:00:01.000000"), (20001, "Y")]))
+    assert h.of("state")[-1]["state"] == "stressed" and h.of("state")[-1]["active"] is True
+    g = h.wire.take("G")
+    gb = max(Decimal(m.values[44]) for m in g if m.values[54] == "1")
+    ga = min(Decimal(m.values[44]) for m in g if m.values[54] == "2")
+    assert ga - gb == Decimal("0.40")
+
+
+def test_risk_denial_surfaces_as_a_risk_event() -> None:
+    data = yaml.safe_load(EXAMPLE.read_text())
+    h = Harness(_config(risk={"default": {"max_order_qty": 120}}))
+    h.feed(_snapshot("99.90", "100.10"))
+    sent = h.wire.take("D")
+    assert all(Decimal(m.values[38]) <= 120 for m in sent) and len(sent) == 2  # level 1 only
+    denied = [e for e in h.of("risk") if e["decision"] == "denied"]
+    assert {e["reason"] for e in denied} == {"max_order_qty"}
+    assert data  # the example stays untouched
+
+
+def test_fill_updates_inventory_position_event_and_fills_file(tmp_path: Path) -> None:
+    h = Harness(_config(), tmp_path)
+    h.feed(_snapshot("99.90", "100.10"))
+    d = h.wire.sent[:]
+    h.ack_all()
+    bid = next(m for m in d if m.values[54] == "1")
+    h.feed(
+        _msg(
+            "8",
+            [
+                (37, "V1"),
+                (11, bid.values[11]),
+                (17, "x1"),
+                (150, "F"),
+                (39, "1"),
+                (54, "1"),
+                (32, "40"),
+                (31, bid.values[44]),
+                (151, "60"),
+                (14, "40"),
+                (6, bid.values[44]),
+                (60, "20261123-09:00:02.000000"),
+                (851, "1"),
+                (12, "-0.04"),
+                (13, "3"),
+            ],
+        )
+    )
+    assert h.eng.inventory.position("ABC") == Decimal(40)
+    pos = h.of("position")[-1]
+    assert pos["qty"] == Decimal(40)
+    fill = h.of("fill")[-1]
+    assert fill["fee"] == Decimal("-0.04") and fill["liquidity"] == "maker"
+    assert h.of("quote")[-1]["cause"] == "fill"
+    h.eng.fills.flush()  # type: ignore[union-attr]
+    rows = (tmp_path / "f.csv").read_text().splitlines()
+    assert rows[0] == FillsWriter.HEADER
+    assert rows[1].split(",")[:6] == [
+        "1795424402000000000",
+        "ABC",
+        "buy",
+        bid.values[44],
+        "40",
+        "-0.04",
+    ]
+    # the fill leaves the best bid below the minimum size: it is topped up at once
+    g = h.wire.take("G")
+    assert any(
+        m.values[41] == bid.values[11] and m.values[38] == str(40 + int(bid.values[38])) for m in g
+    )
+
+
+def test_control_commands_over_zmq_take_effect_in_the_handler() -> None:
+    h = Harness(_config())
+    h.feed(_snapshot("99.90", "100.10"))
+    h.ack_all()
+    server = ControlServer("tcp://127.0.0.1:*", h.eng.control)
+    replies: list[dict[str, Any] | None] = []
+
+    def ask(cmd: dict[str, Any]) -> dict[str, Any] | None:
+        t = threading.Thread(target=lambda: replies.append(send_control(server.endpoint, cmd)))
+        t.start()
+        assert server.poll(3000) == 1
+        t.join()
+        return replies[-1]
+
+    try:
+        r = ask({"type": "pull", "symbol": "ABC", "reason": "monitor: spread"})
+        assert r is not None and r["ok"] and r["cancelled"] == 6
+        assert len(h.wire.take("F")) == 6  # sent within the handler's turn
+        assert h.of("risk")[-1] == {
+            **h.of("risk")[-1],
+            "decision": "pull",
+            "reason": "monitor: spread",
+        }
+        h.feed(_snapshot("99.91", "100.11", "20261123-09:00:03.000000"))
+        assert h.wire.take("D") == [], "no new order while pulled"
+        r = ask({"type": "resume", "symbol": "ABC"})
+        assert r is not None and r["ok"]
+        assert h.eng.pulled == {}
+        r = ask({"type": "widen", "symbol": "ABC", "factor": "2"})
+        assert r is not None and r["ok"] and h.eng.widen["ABC"] == Decimal(2)
+        r = ask({"type": "kill", "reason": "test"})
+        assert r is not None and r["ok"] and h.eng.risk.kill_switch
+        kill_events = [e for e in h.of("risk") if e["decision"] == "kill_switch"]
+        assert kill_events[-1]["engaged"] is True
+        r = ask({"type": "status"})
+        assert r is not None and r["state"] == "killed" and "ABC" in r["symbols"]
+        r = ask({"type": "widen", "symbol": "NOPE", "factor": "2"})
+        assert r is not None and not r["ok"] and "unknown symbol" in r["error"]
+        r = ask({"type": "widen", "symbol": "ABC", "factor": "0.5"})
+        assert r is not None and not r["ok"]
+    finally:
+        server.close()
+
+
+def test_disconnect_assumes_orders_gone_and_rebuilds_on_logon() -> None:
+    h = Harness(_config())
+    h.feed(_snapshot("99.90", "100.10"))
+    h.ack_all()
+    h.eng.on_disconnect(h.session)
+    assert h.eng.orders.live_orders() == [] and h.eng.risk.needs_rebuild
+    assert h.of("quote")[-1]["cause"] == "disconnect" and h.of("quote")[-1]["bids"] == []
+    assert [e["decision"] for e in h.of("risk")][-1] == "rebuild_required"
+    h.eng.on_logon(h.session)
+    assert not h.eng.risk.needs_rebuild
+    assert [m.msg_type for m in h.wire.take()] == ["V"]
+    h.feed(_snapshot("99.90", "100.10", "20261123-09:00:05.000000"))
+    assert len(h.wire.take("D")) == 6
+
+
+def test_malformed_market_data_is_an_event_not_a_crash() -> None:
+    h = Harness(_config())
+    h.feed(_snapshot("99.905", "100.10"))
+    assert h.of("risk")[-1]["decision"] == "bad_message"
+    assert h.eng.stats["bad_messages"] == 1
