@@ -6,8 +6,9 @@ builds the engine, the market sources (synthetic or replay, plus scheduled
 stressed intervals) and the simulation clock, and runs `VenueServer` until
 SIGINT/SIGTERM (or, with `--exit-when-done`, until the market data ends).
 Member logon: Username(553) = the member's CompID, Password(554) from the
-config. Synthetic markets start at the wall clock and run in real time;
-replays start at their first recorded event at the configured speed.
+config. Synthetic markets run on the config's `clock` (start, speed, end;
+default: now, real time, no end); replays start at their first recorded
+event at the configured speed.
 Session events are logged one line each on stderr. A bad config is a
 one-line error and exit code 2; shutdown sends logouts, closes the files and
 exits 0.
@@ -88,7 +89,8 @@ def build_server(
         clock = SimClock(first, speed)
         sources.append(replay)
     else:
-        clock = SimClock(time.time_ns(), 1)
+        start = cfg.clock.start_ns if cfg.clock.start_ns is not None else time.time_ns()
+        clock = SimClock(start, cfg.clock.speed)
         if isinstance(src, SyntheticSource):
             sources.append(SyntheticMarket(engine, src.symbol, src.params, clock.start_ns))
     if cfg.stressed:
@@ -107,6 +109,7 @@ def build_server(
         port=cfg.port if port is None else port,
         states_path=states_out if states_out is not None else cfg.states_path,
         market_path=market_out,
+        end_ns=None if isinstance(src, ReplaySourceConfig) else cfg.clock.end_ns,
         log=log,
     )
 

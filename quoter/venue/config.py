@@ -12,9 +12,10 @@ composition root does that with `mmsla.io` readers.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +60,15 @@ class ReplaySourceConfig:
 
 
 @dataclass(frozen=True)
+class ClockConfig:
+    """Simulation clock of a synthetic venue: `start_ns` None = now, `speed` sim s per wall s."""
+
+    start_ns: int | None
+    speed: Fraction
+    end_ns: int | None
+
+
+@dataclass(frozen=True)
 class VenueConfig:
     path: Path
     host: str
@@ -69,6 +79,7 @@ class VenueConfig:
     source: SyntheticSource | ReplaySourceConfig | None
     stressed: tuple[StateInterval, ...]
     states_path: Path | None
+    clock: ClockConfig = field(default_factory=lambda: ClockConfig(None, Fraction(1), None))
 
     def member(self, comp_id: str) -> MemberConfig | None:
         return next((m for m in self.members if m.comp_id == comp_id), None)
@@ -181,6 +192,7 @@ def _build(p: Path, raw: dict[str, Any]) -> VenueConfig:
             raise _fail(p, f"{k}.symbol", f"unknown symbol {sym!r}")
         stressed.append(StateInterval(start, end, sym, "stressed", st.get("reason", "scheduled")))
     states_path = base / states["path"] if "path" in states else None
+    clock = _clock(p, raw.get("clock", {}))
     return VenueConfig(
         p,
         raw.get("host", "127.0.0.1"),
@@ -191,7 +203,18 @@ def _build(p: Path, raw: dict[str, Any]) -> VenueConfig:
         source,
         tuple(stressed),
         states_path,
+        clock,
     )
+
+
+def _clock(p: Path, raw: dict[str, Any]) -> ClockConfig:
+    start = _ts(p, "clock.start", raw["start"]) if "start" in raw else None
+    end = _ts(p, "clock.end", raw["end"]) if "end" in raw else None
+    speed_raw = raw.get("speed", "realtime")
+    speed = Fraction(1) if speed_raw == "realtime" else Fraction(str(speed_raw))
+    if start is not None and end is not None and end <= start:
+        raise _fail(p, "clock.end", "must be after clock.start")
+    return ClockConfig(start, speed, end)
 
 
 def _source(

@@ -129,3 +129,31 @@ def test_binance_replay_runs_to_the_end_with_zero_gaps(tmp_path: Path) -> None:
         ).sum()
     )
     assert len(bbo.bid_px) == changes
+
+
+def test_accelerated_synthetic_session_runs_on_sim_time_and_closes_at_end(tmp_path: Path) -> None:
+    # 10 simulated minutes at x300 take about 2 s of wall time; the BBO file is on sim time.
+    cfg = tmp_path / "venue.yaml"
+    cfg.write_text(
+        CONFIG.replace(
+            "market: {source: none}",
+            "market: {source: synthetic, synthetic: {symbol: ABC, mid_px: '100.00', seed: 3}}",
+        )
+        + 'clock: {start: "2026-11-24T08:00:00Z", speed: 300, end: "2026-11-24T08:10:00Z"}\n'
+    )
+    proc = subprocess.run(
+        [
+            *_cmd(
+                "--config", str(cfg), "--market-out", str(tmp_path / "bbo.csv"), "--exit-when-done"
+            )
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    bbo = read_market(tmp_path / "bbo.csv")["ABC"]
+    start = 1_795_507_200 * 10**9
+    assert bbo.ts_ns[0] >= start and bbo.ts_ns[-1] <= start + 600 * 10**9
+    assert bbo.ts_ns[-1] - bbo.ts_ns[0] > 500 * 10**9  # most of the ten simulated minutes

@@ -126,3 +126,26 @@ def test_bad_symbol_values(tmp_path: Path) -> None:
         load_venue_config(write(tmp_path, "members: [\n"))
     with pytest.raises(ConfigError, match="cannot read"):
         load_venue_config(tmp_path / "missing.yaml")
+
+
+def test_clock_section(tmp_path: Path) -> None:
+    cfg = load_venue_config(
+        write(
+            tmp_path,
+            MIN
+            + 'clock: {start: "2026-11-24T08:00:00Z", speed: 90, end: "2026-11-24T11:00:00Z"}\n',
+        )
+    )
+    assert cfg.clock.start_ns == 1_795_507_200 * 10**9  # date -u -d 2026-11-24T08:00:00Z +%s
+    assert cfg.clock.end_ns is not None
+    assert cfg.clock.end_ns - cfg.clock.start_ns == 3 * 3600 * 10**9
+    assert cfg.clock.speed == 90
+    default = load_venue_config(write(tmp_path, MIN))
+    assert default.clock.start_ns is None and default.clock.speed == 1
+    with pytest.raises(ConfigError, match=r"clock\.end: must be after clock\.start"):
+        load_venue_config(
+            write(
+                tmp_path,
+                MIN + 'clock: {start: "2026-11-24T08:00:00Z", end: "2026-11-24T07:00:00Z"}\n',
+            )
+        )
