@@ -6,7 +6,8 @@ symbols; the monitor (this process: `MonitorRunner` + `MonitorEngine` with every
 per-instant rule of `fixtures/monitor/agreement.yaml` on, breach alerts, budget
 re-checks, batched persistence to CSV chunks + DuckDB) consumes them. Reported:
 
-- throughput: events / (last processed - first received), with the counts of
+- throughput: events / (last processed - first received), with 1 in 100 and 1 in 10
+  quotes breaching (each opens and then closes a breach: two alerts), and the counts of
   events processed, replayed after a gap and lost (must be 0);
 - breach-to-alert latency: a second run at a paced rate where every 10th quote
   opens or closes a breach; latency = wall time the alert reaches the sinks minus
@@ -32,7 +33,7 @@ S = 1_000_000_000
 T0 = int(datetime(2026, 11, 24, 9, 0, tzinfo=UTC).timestamp()) * S
 
 
-def _publish(tmp: str, n: int, rate: float | None, q: Any, go: Any, stop: Any) -> None:
+def _publish(tmp: str, n: int, rate: float | None, every: int, q: Any, go: Any, stop: Any) -> None:
     from mmsla.monitor.testfeed import FeedPublisher
 
     pub = FeedPublisher(Path(tmp) / "journal.jsonl", source="bench")
@@ -42,7 +43,7 @@ def _publish(tmp: str, n: int, rate: float | None, q: Any, go: Any, stop: Any) -
     t0 = time.perf_counter()
     for i in range(n):
         sym = "ABC" if i & 1 else "XYZ"
-        ask = "101.50" if (i // 2) % 10 == 9 else "100.20"  # every 10th quote per symbol breaches
+        ask = "101.50" if (i // 2) % every == every - 1 else "100.20"  # 1 in `every` breaches
         pub.quote(T0 + i * 1_000_000, sym, "100.00", ask, "200")
         if rate is not None:
             while time.perf_counter() - t0 < (i + 1) / rate:
@@ -65,7 +66,7 @@ class _LatencySink:
         pass
 
 
-def _run(n: int, rate: float | None, db: bool) -> dict[str, Any]:
+def _run(n: int, rate: float | None, db: bool, every: int = 10) -> dict[str, Any]:
     from mmsla.agreement import load_agreement
     from mmsla.monitor.alerts import AlertGate
     from mmsla.monitor.config import MonitorConfig
@@ -76,7 +77,7 @@ def _run(n: int, rate: float | None, db: bool) -> dict[str, Any]:
     ctx = mp.get_context("spawn")
     with tempfile.TemporaryDirectory() as tmp:
         q, go, stop = ctx.Queue(), ctx.Event(), ctx.Event()
-        proc = ctx.Process(target=_publish, args=(tmp, n, rate, q, go, stop), daemon=True)
+        proc = ctx.Process(target=_publish, args=(tmp, n, rate, every, q, go, stop), daemon=True)
         proc.start()
         events_ep, replay_ep = q.get(timeout=30)
         agr = load_agreement(REPO / "fixtures/monitor/agreement.yaml")
@@ -87,6 +88,7 @@ def _run(n: int, rate: float | None, db: bool) -> dict[str, Any]:
             spool_dir=Path(tmp) / "spool",
             state_path=Path(tmp) / "state.json",
             db=Path(tmp) / "m.duckdb" if db else None,
+            mode="process",
         )
         runner = MonitorRunner(
             engine,
@@ -127,13 +129,15 @@ def _run(n: int, rate: float | None, db: bool) -> dict[str, Any]:
 def main() -> None:
     spec = os.environ.get("MMSLA_BENCH_MONITOR", "300000,4000").split(",")
     n, paced = int(spec[0]), int(spec[1])
-    r = _run(n, None, db=True)
-    rate = r["events"] / r["elapsed_s"] if r["elapsed_s"] else float("nan")
-    print(
-        f"throughput: {r['events']} quote events in {r['elapsed_s']:.2f} s = {rate:,.0f} events/s "
-        f"(processed {r['processed']}, replayed {r['recovered']}, lost {r['lost']}; "
-        f"persistence to DuckDB drained {r['close_s']:.2f} s after)"
-    )
+    for every in (100, 10):
+        r = _run(n, None, db=True, every=every)
+        rate = r["events"] / r["elapsed_s"] if r["elapsed_s"] else float("nan")
+        print(
+            f"throughput (1 in {every} quotes breaches): {r['events']} quote events in "
+            f"{r['elapsed_s']:.2f} s = {rate:,.0f} events/s (processed {r['processed']}, "
+            f"replayed {r['recovered']}, lost {r['lost']}; persistence to DuckDB drained "
+            f"{r['close_s']:.2f} s after)"
+        )
     p = _run(paced, 1000.0, db=True)
     lat = p["lat_ns"] / 1e6
     if lat.size:

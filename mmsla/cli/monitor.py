@@ -78,6 +78,7 @@ def monitor(
         state_path=state / "resume.json",
         db=db,
         levels=engine.levels,
+        mode="process",
     )
     runner = MonitorRunner(
         engine,

@@ -7,7 +7,7 @@ Example (documented in `fixtures/monitor/policy.yaml`):
       stale_heartbeats: 3       # feed_stale after this many silent heartbeat intervals
       recheck_events: 5000      # re-evaluate presence/budget at most every N events ...
       recheck_s: 1              # ... or every T seconds of event time, whichever first
-      recheck_min_wall_s: 0.25  # but not more often than this (wall clock; the runner's clock)
+      recheck_min_wall_s: 1     # but not more often than this (wall clock; the runner's clock)
       budget_warn_pct: [50, 80] # budget_warning at these shares of the day's invalid budget
       px_scale: 8               # decimals kept for prices/sizes (more -> event rejected)
       qty_scale: 8
@@ -58,7 +58,7 @@ class MonitorConfig:
     stale_heartbeats: int = 3
     recheck_events: int = 5000
     recheck_s: Decimal = Decimal(1)
-    recheck_min_wall_s: Decimal = Decimal("0.25")
+    recheck_min_wall_s: Decimal = Decimal(1)
     budget_warn_pct: tuple[Decimal, ...] = (Decimal(50), Decimal(80))
     px_scale: int = 8
     qty_scale: int = 8

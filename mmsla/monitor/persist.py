@@ -16,6 +16,7 @@ still writes the chunks and the state file.
 from __future__ import annotations
 
 import json
+import multiprocessing as mp
 import os
 import queue
 import sys
@@ -23,6 +24,8 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import pyarrow as pa
 
 from mmsla.domain.agreement import Agreement
 from mmsla.io.tables import StateInterval
@@ -70,7 +73,12 @@ def write_json_atomic(path: str | Path, data: Any) -> None:
 
 
 class Persister:
-    """Writer thread: `submit(batch)` enqueues; `close()` drains and stops."""
+    """One writer: `submit(batch)` enqueues; `close()` drains and stops.
+
+    `mode`: "thread" (a writer thread in this process), "process" (a writer
+    process, so formatting and ingest do not compete with the check loop for the
+    GIL; batches are pickled to it), or "inline" (`write` only, no queue).
+    """
 
     def __init__(
         self,
@@ -80,6 +88,7 @@ class Persister:
         state_path: str | Path,
         db: str | Path | None = None,
         levels: int = 1,
+        mode: str = "thread",
     ) -> None:
         self.agreement = agreement
         self.spool = Path(spool_dir)
@@ -87,31 +96,53 @@ class Persister:
         self.state_path = Path(state_path)
         self.db = db
         self.levels = levels
+        self.mode = mode
         self.batches = 0
         self.rows = 0
         self.errors = 0
-        self._queue: queue.Queue[Batch | None] = queue.Queue()
         self._store: Any = None
+        self._queue: Any = None
+        self._worker: Any = None
+        if mode == "process":
+            ctx = mp.get_context("spawn")
+            self._queue = ctx.Queue()
+            self._worker = ctx.Process(
+                target=_writer_main,
+                args=(agreement, str(spool_dir), str(state_path), db, levels, self._queue),
+                name="monitor-persist",
+                daemon=True,
+            )
+            self._worker.start()
+            return
         if db is not None:
             from mmsla.store import EventStore
 
             self._store = EventStore.open(db)
-        self._thread = threading.Thread(target=self._run, name="monitor-persist", daemon=True)
-        self._thread.start()
+        if mode == "thread":
+            self._queue = queue.Queue()
+            self._worker = threading.Thread(target=self._run, name="monitor-persist", daemon=True)
+            self._worker.start()
 
     def submit(self, batch: Batch) -> None:
-        self._queue.put(batch)
+        if self._queue is None:
+            self.write(batch)
+        else:
+            self._queue.put(batch)
 
     def _run(self) -> None:
+        assert self._queue is not None
         while True:
             batch = self._queue.get()
             if batch is None:
                 return
-            try:
-                self.write(batch)
-            except Exception as e:  # the writer must survive; reported
-                self.errors += 1
-                print(f"mmsla monitor: persist failed: {e}", file=sys.stderr)
+            self.write_safely(batch)
+
+    def write_safely(self, batch: Batch) -> None:
+        try:
+            self.write(batch)
+        except Exception as e:  # the writer must survive; reported
+            self.errors += 1
+            print(f"mmsla monitor: persist failed: {e}", file=sys.stderr)
 
     def write(self, b: Batch) -> None:
         """Write one batch now (the thread calls this; tests may too)."""
@@ -135,21 +166,24 @@ class Persister:
                 for kind, path in files:
                     store.ingest(kind, path, source=f"monitor:{b.source}")
                 if b.alerts:
-                    store.con.executemany(
-                        "INSERT INTO alerts (alert_id, ts, type, symbol, payload, source) "
-                        "VALUES (?, ?, ?, ?, ?, ?)",
-                        [
-                            [
-                                a.id,
-                                a.ts_ns,
-                                a.kind,
-                                a.symbol,
-                                json.dumps(a.to_json(), default=str),
-                                "monitor",
-                            ]
-                            for a in b.alerts
-                        ],
+                    table = pa.table(
+                        {
+                            "alert_id": [a.id for a in b.alerts],
+                            "ts": pa.array([a.ts_ns for a in b.alerts], pa.int64()),
+                            "type": [a.kind for a in b.alerts],
+                            "symbol": pa.array([a.symbol for a in b.alerts], pa.string()),
+                            "payload": [json.dumps(a.to_json(), default=str) for a in b.alerts],
+                        }
                     )
+                    store.con.register("_monitor_alerts", table)
+                    try:
+                        store.con.execute(
+                            "INSERT INTO alerts (alert_id, ts, type, symbol, payload, source) "
+                            "SELECT alert_id, ts, type, symbol, payload, 'monitor' "
+                            "FROM _monitor_alerts"
+                        )
+                    finally:
+                        store.con.unregister("_monitor_alerts")
                 if b.days:
                     a = self.agreement
                     result = CheckResult(a.id, a.version, a.timezone, tuple(b.days), ())
@@ -161,8 +195,28 @@ class Persister:
         self.batches += 1
         self.rows += len(b.quotes)
 
-    def close(self, timeout_s: float = 30.0) -> None:
-        self._queue.put(None)
-        self._thread.join(timeout_s)
+    def close(self, timeout_s: float = 60.0) -> None:
+        if self._queue is not None:
+            self._queue.put(None)
+            self._worker.join(timeout_s)
         if self._store is not None:
             self._store.close()
+
+
+def _writer_main(
+    agreement: Agreement,
+    spool_dir: str,
+    state_path: str,
+    db: str | Path | None,
+    levels: int,
+    q: Any,
+) -> None:
+    """The writer process: write batches in order until None arrives."""
+    w = Persister(
+        agreement, spool_dir=spool_dir, state_path=state_path, db=db, levels=levels, mode="inline"
+    )
+    try:
+        while (batch := q.get()) is not None:
+            w.write_safely(batch)
+    finally:
+        w.close()

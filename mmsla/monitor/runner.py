@@ -19,7 +19,6 @@ everything after `last_seq` as usual.
 
 from __future__ import annotations
 
-import json
 import queue
 import sys
 import threading
@@ -29,6 +28,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import orjson
 import zmq
 
 from mmsla.events.bus import DEFAULT_HWM, Subscriber, request_replay
@@ -119,8 +119,8 @@ class MonitorRunner:
     # ---- event intake -----------------------------------------------------------------
     def _parse(self, payload: bytes) -> dict[str, Any] | None:
         try:
-            e = json.loads(payload)
-        except ValueError:
+            e = orjson.loads(payload)
+        except orjson.JSONDecodeError:
             self.decode_errors += 1
             return None
         if not isinstance(e, dict) or not isinstance(e.get("seq"), int):
