@@ -328,7 +328,13 @@ class MonitorEngine:
             except (KeyError, TypeError, ValueError):
                 self.rejected += 1
                 continue
-            if self.now_ns is not None and ts < self.now_ns:
+            if not self.started and kind != "quote":
+                # before the first quote nothing is evaluated; a publisher's clock may still
+                # settle (e.g. wall-clock heartbeats before it follows the venue's clock)
+                if kind == "heartbeat":
+                    self.events += 1
+                    continue
+            elif self.now_ns is not None and ts < self.now_ns:
                 ts = self.now_ns  # never let time run backwards: taken at the latest time seen
             if self.stale_since is not None:
                 self._unstale(ts)
