@@ -1,0 +1,313 @@
+"""The backtester: the live quoter core against the venue's matching core, in one process.
+
+`Backtest(config, market, seed=..., out_dir=...)` wires, without sockets:
+
+    ReplaySource (recorded book + trades, queue-position model)
+        -> MatchingEngine -> venue Gateway (ExecutionReports, MdPublisher market data)
+        <-> in-process FIX links (feed / order latency) <->
+    QuoterEngine (the live app's core: market data, strategy, obligation clamp,
+                  risk, order manager, inventory, hedger, quote log, fills CSV)
+
+Both applications are the live ones; only the FIX session is replaced by `_Link`,
+which hands each message body (as a `RawMessage`) to the other side after a
+latency drawn from the configured model. A channel stays in order: a message is
+never delivered before one sent earlier on the same link.
+
+Time is simulated: it jumps to the next due item, a recorded frame timestamp or a
+message's arrival. Messages due at or before the next frame's timestamp are
+delivered first (so with zero latency the quoter reacts before the next recorded
+instant). The venue stamps an order with its arrival time, so an order sent at t
+with latency L can match nothing before t + L. The quoter's clock is the venue
+time it has seen (as live; MDEntryTime has microsecond precision), so the quote
+log's `ts` is recorded market time. At the end the quoter cancels its orders
+(like a live clean stop) and the remaining messages are delivered.
+
+Deterministic: same config, data and seed -> byte-identical output files (the
+seed drives the random queue model and lognormal latencies; there is no wall
+clock in the loop). Files written into `out_dir`: `quotes.csv` (quote log),
+`fills.csv`, `market.csv` (the recorded market's best bid/offer, one row per
+change). Not here: reading data files, PnL figures, printing (the CLI).
+"""
+
+from __future__ import annotations
+
+import heapq
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, cast
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from mmsla.domain import RecordedMarket
+from mmsla.errors import ConfigError
+from mmsla.io.books import decimal_column
+from quoter.app import FillsWriter, QuoterEngine
+from quoter.backtest.config import BacktestConfig
+from quoter.fix.codec.framing import RawMessage
+from quoter.fix.session import Session
+from quoter.quote_log import QuoteLogWriter
+from quoter.venue.events import Event, TradingPhase
+from quoter.venue.gateway import Gateway, Member
+from quoter.venue.matching import MatchingEngine
+from quoter.venue.replay import REPLAY, QueueModel, ReplaySource
+from quoter.venue.rules import SymbolSpec, VenueRules
+
+__all__ = ["Backtest", "BacktestResult", "build_venue", "write_market_reference"]
+
+VENUE_ID = "VENUE"
+_ID_PREFIX = "BT-"
+
+
+@dataclass(frozen=True, slots=True)
+class _LinkConfig:
+    sender_comp_id: str
+    target_comp_id: str
+
+
+class _Link:
+    """One application's end of an in-process FIX session: `send` schedules delivery."""
+
+    __slots__ = ("_deliver", "_seq", "config", "is_logged_on")
+
+    def __init__(self, sender: str, target: str, deliver: Any) -> None:
+        self.config = _LinkConfig(sender, target)
+        self.is_logged_on = True
+        self._deliver = deliver
+        self._seq = 0
+
+    def send(
+        self,
+        msg_type: str,
+        body: Sequence[tuple[int, str]],
+        header: Sequence[tuple[int, str]] = (),
+    ) -> int:
+        self._seq += 1
+        self._deliver(msg_type, tuple(body))
+        return self._seq
+
+
+@dataclass(frozen=True, slots=True)
+class BacktestResult:
+    frames: int  # recorded book frames replayed
+    trades: int  # recorded trades replayed
+    messages: int  # FIX application messages exchanged (both directions)
+    quote_rows: int
+    fills: int
+    start_ns: int
+    end_ns: int
+    wall_s: float
+    quotes_path: Path
+    fills_path: Path
+    market_path: Path
+    stats: Mapping[str, int]
+
+    @property
+    def market_events(self) -> int:
+        return self.frames + self.trades
+
+
+def build_venue(
+    market: RecordedMarket,
+    *,
+    queue_model: QueueModel = QueueModel.CONSERVATIVE,
+    seed: int = 0,
+    phases: Sequence[tuple[int, TradingPhase, str]] = (),
+    maker_fee_bps: Any = 0,
+    taker_fee_bps: Any = 0,
+    book_depth: int = 5,
+) -> tuple[MatchingEngine, ReplaySource, SymbolSpec]:
+    """A matching engine holding the recording's symbol and the replay source feeding it."""
+    from decimal import Decimal
+
+    b = market.book
+    spec = SymbolSpec(
+        b.symbol, b.tick, b.lot, Decimal(maker_fee_bps), Decimal(taker_fee_bps)
+    )
+    engine = MatchingEngine([spec], VenueRules(book_depth=book_depth), system_members=[REPLAY])
+    replay = ReplaySource(engine, market, queue_model=queue_model, seed=seed, phases=phases)
+    return engine, replay, spec
+
+
+def write_market_reference(market: RecordedMarket, path: Path) -> int:
+    """The recorded best bid/offer as the DESIGN.md market reference CSV, one row per change."""
+    b = market.book
+    cols = np.stack([b.bid_px[:, 0], b.bid_qty[:, 0], b.ask_px[:, 0], b.ask_qty[:, 0]], axis=1)
+    keep = np.ones(len(b), dtype=bool)
+    if len(b) > 1:
+        keep[1:] = np.any(cols[1:] != cols[:-1], axis=1)
+    idx = np.flatnonzero(keep)
+    n = idx.size
+    table = pa.table(
+        {
+            "ts": pa.array(b.ts_ns[idx], type=pa.int64()),
+            "symbol": pa.array([b.symbol] * n, type=pa.string()),
+            "bid_px": decimal_column(b.bid_px[idx, 0], b.tick, null_zero=True),
+            "ask_px": decimal_column(b.ask_px[idx, 0], b.tick, null_zero=True),
+            "bid_qty": decimal_column(b.bid_qty[idx, 0], b.lot, null_zero=True),
+            "ask_qty": decimal_column(b.ask_qty[idx, 0], b.lot, null_zero=True),
+        }
+    )
+    with path.open("wb") as fh:  # a plain header (pyarrow would quote it), then the rows
+        fh.write((",".join(table.column_names) + "\n").encode("ascii"))
+        pacsv.write_csv(
+            table, fh, pacsv.WriteOptions(include_header=False, quoting_style="none")
+        )
+    return n
+
+
+class Backtest:
+    """One backtest run (see the module docstring). `run()` once."""
+
+    def __init__(
+        self,
+        config: BacktestConfig,
+        market: RecordedMarket,
+        *,
+        out_dir: str | Path,
+        seed: int = 0,
+        phases: Sequence[tuple[int, TradingPhase, str]] = (),
+    ) -> None:
+        qc = config.quoter
+        book = market.book
+        if len(book) == 0:
+            raise ConfigError(f"{book.symbol}: the recording has no book frames")
+        syms = [s.symbol for s in qc.symbols]
+        if syms != [book.symbol]:
+            raise ConfigError(
+                f"{config.path}: the backtest replays one symbol ({book.symbol}); "
+                f"the quoter config lists {', '.join(syms) or 'none'}"
+            )
+        inst = qc.symbols[0].instrument
+        if inst.tick != book.tick or inst.lot != book.lot:
+            raise ConfigError(
+                f"{config.path}: {book.symbol}: quoter tick/lot {inst.tick}/{inst.lot} differ "
+                f"from the recording's {book.tick}/{book.lot}"
+            )
+        self.config = config
+        self.market = market
+        self.out_dir = Path(out_dir)
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        self.quotes_path = self.out_dir / "quotes.csv"
+        self.fills_path = self.out_dir / "fills.csv"
+        self.market_path = self.out_dir / "market.csv"
+        for p in (self.quotes_path, self.fills_path, self.market_path):
+            p.unlink(missing_ok=True)  # the writers append: start afresh
+        self.engine, self.replay, self.spec = build_venue(
+            market,
+            queue_model=config.queue_model,
+            seed=seed,
+            phases=phases,
+            maker_fee_bps=config.maker_fee_bps,
+            taker_fee_bps=config.taker_fee_bps,
+            book_depth=max(5, qc.venue.md_depth),
+        )
+        self.now = int(book.ts_ns[0])
+        self._feed_latency = config.feed_latency.build(seed * 2 + 1)
+        self._order_latency = config.order_latency.build(seed * 2 + 2)
+        self._heap: list[tuple[int, int, bool, RawMessage]] = []
+        self._n = 0
+        self._last_due = {True: self.now, False: self.now}
+        member = qc.venue.sender_comp_id
+        self.gateway = Gateway(
+            self.engine, [self.spec], [Member(member, "", "")], lambda: self.now
+        )
+        self.quote_log = QuoteLogWriter(self.quotes_path, levels=max(1, qc.ladder.levels))
+        self.fills = FillsWriter(self.fills_path)
+        self.published: dict[str, int] = {}
+        self.quoter = QuoterEngine(
+            qc,
+            publish=self._on_publish,
+            quote_log=self.quote_log,
+            fills=self.fills,
+            id_prefix=_ID_PREFIX,
+            wall_clock=lambda: self.now,
+        )
+        self._venue_end = _Link(VENUE_ID, member, self._to_quoter)
+        self._quoter_end = _Link(member, VENUE_ID, self._to_venue)
+
+    # ---- plumbing -------------------------------------------------------------------
+
+    def _on_publish(self, kind: str, ts: int, fields: Mapping[str, Any]) -> None:
+        self.published[kind] = self.published.get(kind, 0) + 1
+
+    def _schedule(self, to_venue: bool, latency: int, msg_type: str, body: tuple[Any, ...]) -> None:
+        due = self.now + latency
+        last = self._last_due[to_venue]
+        if due < last:
+            due = last  # a channel stays in order
+        self._last_due[to_venue] = due
+        self._n += 1
+        # framed like a decoded wire message: 8, 9, 35 first and 10 last (readers skip them)
+        fields = ((8, "FIX.4.4"), (9, "0"), (35, msg_type), *body, (10, "000"))
+        msg = RawMessage(msg_type, fields, dict(fields))
+        heapq.heappush(self._heap, (due, self._n, to_venue, msg))
+
+    def _to_venue(self, msg_type: str, body: tuple[Any, ...]) -> None:
+        self._schedule(True, self._order_latency.draw(), msg_type, body)
+
+    def _to_quoter(self, msg_type: str, body: tuple[Any, ...]) -> None:
+        self._schedule(False, self._feed_latency.draw(), msg_type, body)
+
+    def _deliver(self) -> None:
+        due, _, to_venue, msg = heapq.heappop(self._heap)
+        if due > self.now:
+            self.now = due
+        if to_venue:
+            self.gateway.on_message(cast(Session, self._venue_end), msg)
+        else:
+            self.quoter.on_message(cast(Session, self._quoter_end), msg)
+
+    def _dispatch(self, events: list[Event]) -> None:
+        if events:
+            self.gateway.dispatch(events)
+
+    # ---- the run --------------------------------------------------------------------
+
+    def run(self) -> BacktestResult:
+        t0 = time.perf_counter()
+        sym = self.spec.symbol
+        engine, replay, heap = self.engine, self.replay, self._heap
+        start = self.now
+        self.gateway.on_logon(cast(Session, self._venue_end))
+        self._dispatch(engine.set_phase(sym, engine.phase(sym), self.now))
+        self.quoter.on_logon(cast(Session, self._quoter_end))
+        deliver = self._deliver
+        dispatch = self.gateway.dispatch
+        while True:
+            t_frame = replay.next_event_ns()
+            if heap and (t_frame is None or heap[0][0] <= t_frame):
+                deliver()
+                continue
+            if t_frame is None:
+                break
+            self.now = t_frame
+            events = replay.step(t_frame)
+            if events:
+                dispatch(events)
+        # a clean stop: pull everything, let the venue confirm
+        q = self.quoter
+        if q.logged_on and q.orders.live_orders():
+            q.control({"type": "pull", "symbol": "*", "reason": "end of backtest"})
+        while heap:
+            deliver()
+        self.quote_log.close()
+        self.fills.close()
+        write_market_reference(self.market, self.market_path)
+        return BacktestResult(
+            frames=len(replay),
+            trades=len(self.market.trades.ts_ns),
+            messages=self._n,
+            quote_rows=self.quote_log.rows,
+            fills=self.fills.rows,
+            start_ns=start,
+            end_ns=self.now,
+            wall_s=time.perf_counter() - t0,
+            quotes_path=self.quotes_path,
+            fills_path=self.fills_path,
+            market_path=self.market_path,
+            stats=dict(q.stats),
+        )
