@@ -433,10 +433,15 @@ class QuoterEngine(BaseApplication):
                 cause = self._cause_override  # our deliberate pull / kill
             self._quote_changed(sym, cause)
         self._drain_risk()
-        # a fill, or a change that frees an order (replaced, cancelled, cancel refused),
+        # a fill, or a change that frees an order (replaced after a fill raced it,
+        # cancelled, cancel refused),
         # may leave the quote short of its target: requote now, not at the next update.
         # Not after a reject: that would retry a refused order in a tight loop.
-        again = {u.symbol for u in updates if u.status in _REQUOTE_AFTER}
+        again = {
+            u.symbol
+            for u in updates
+            if u.status in _REQUOTE_AFTER and (u.status != "replaced" or u.leaves != u.qty)
+        }
         for sym in again:
             if sym in self.strategies:
                 self.requote(sym)

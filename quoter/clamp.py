@@ -71,15 +71,24 @@ class ObligationClamp:
         self._stress_spread = states.stressed_spread_multiplier
         self._stress_size = states.stressed_size_multiplier
         self._tick_size = tick_size
+        # exact ratios, computed once: the limit (unstressed, stressed), the tick, the unit
+        ms = terms.max_spread
+        self._ratios: tuple[tuple[int, int], tuple[int, int]] | None = None
+        if ms is not None:
+            self._ratios = (
+                ms.value.as_integer_ratio(),
+                (ms.value * self._stress_spread).as_integer_ratio(),
+            )
+        self._tick_ratio = instrument.tick.as_integer_ratio()
+        unit_px = tick_size if ms is not None and ms.unit == "ticks" and tick_size else Decimal(1)
+        self._unit_ratio = unit_px.as_integer_ratio()
 
     # ---- spread --------------------------------------------------------------------
 
     def _limit(self, stressed: bool) -> tuple[int, int]:
         """The spread limit value (times the stressed multiplier) as an exact ratio."""
-        ms = self.terms.max_spread
-        assert ms is not None
-        value = ms.value * (self._stress_spread if stressed else 1)
-        return value.as_integer_ratio()
+        assert self._ratios is not None
+        return self._ratios[1] if stressed else self._ratios[0]
 
     def spread_ok(
         self,
@@ -95,11 +104,9 @@ class ObligationClamp:
             return True
         vn, vd = self._limit(stressed)
         w = ask_ticks - bid_ticks
-        tick = self.instrument.tick
         if ms.unit in ("abs", "ticks"):
-            unit_px = self._tick_size if ms.unit == "ticks" and self._tick_size else Decimal(1)
-            tn, td = tick.as_integer_ratio()
-            un, ud = unit_px.as_integer_ratio()
+            tn, td = self._tick_ratio
+            un, ud = self._unit_ratio
             # w * tick <= value * unit_px  <=>  w*tn*ud*vd <= vn*un*td
             return w * tn * ud * vd <= vn * un * td
         per = 10_000 if ms.unit == "bps" else 100
@@ -136,10 +143,9 @@ class ObligationClamp:
         if ms is None:
             return None
         vn, vd = self._limit(stressed)
-        tn, td = self.instrument.tick.as_integer_ratio()
+        tn, td = self._tick_ratio
         if ms.unit in ("abs", "ticks"):
-            unit_px = self._tick_size if ms.unit == "ticks" and self._tick_size else Decimal(1)
-            un, ud = unit_px.as_integer_ratio()
+            un, ud = self._unit_ratio
             return (vn * un * td) // (tn * ud * vd)
         per = 10_000 if ms.unit == "bps" else 100
         ref = self._reference(ms.reference, bid_ticks, ask_ticks, market)
