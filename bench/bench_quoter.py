@@ -1,4 +1,4 @@
-"""Quoter tick-to-quote latency and sustained quote updates, in process, through the real FIX session.
+"""Quoter tick-to-quote latency and sustained quote updates, in process, through real FIX sessions.
 
 Setup: the quoter's `QuoterEngine` is the application of a real initiator
 `Session` (FIX parsing, dictionary validation, sequence checks), with the
@@ -25,7 +25,6 @@ import gc
 import random
 import tempfile
 import time
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -193,7 +192,8 @@ def _tick_to_quote() -> None:
             f"mean over all updates {all_ns / N_UPDATES / 1000:.1f} us"
         )
         print(
-            f"   quote events {eng.stats['quote_events']:,}, market events {eng.stats['market_updates']:,}"
+            f"   quote events {eng.stats['quote_events']:,}, "
+            f"market events {eng.stats['market_updates']:,}"
         )
 
 
