@@ -206,3 +206,32 @@ def test_stress_sends_widen_and_a_breach_reaches_the_webhook(tmp_path: Path) -> 
     assert "breach_opened" in kinds and "action" in kinds
     breach = next(a for a in _Hook.received if a["kind"] == "breach_opened")
     assert breach["symbol"] == "ABC" and breach["reasons"] == ["ONE_SIDED"]
+
+
+def test_unrecoverable_gap_is_reported_and_counted_invalid(tmp_path: Path) -> None:
+    pub = FeedPublisher(tmp_path / "journal.jsonl")
+    agr = load_agreement(AGREEMENT)
+    runner = MonitorRunner(MonitorEngine(agr), pub.endpoint, replay=None)  # nobody to ask
+    try:
+        _connect(pub, runner)
+        pub.quote(T0, "ABC", "100.00", "100.20")
+        pub.quote(T0, "XYZ", "100.00", "100.20")
+        pub.publish("heartbeat", T0 + 10 * S, {})
+        pub.quote(T0 + 20 * S, "ABC", "100.00", "100.30", drop=True)  # lost for good
+        pub.publish("heartbeat", T0 + 30 * S, {})
+        pub.quote(T0 + 100 * S, "ABC", "100.00", "100.20")
+        _until(runner, lambda: runner.last_seq == pub.seq)
+        runner.engine.finish()
+        days = {d.symbol: d for d in runner.engine.out.days}
+    finally:
+        runner.close()
+        pub.close()
+    gap = [
+        a for a in runner.delivered if a.kind == "gap_detected" and a.fields["first_missing"] > 1
+    ]
+    assert len(gap) == 1 and gap[0].fields["recovered"] is False
+    assert runner.lost >= 1
+    # ABC: unknown from the last event before the gap (t=10 s) to its next quote (t=100 s)
+    assert days["ABC"].eligible_ns - days["ABC"].valid_ns == 90 * S
+    # XYZ never quoted again: invalid from t=10 s to the end of the window
+    assert days["XYZ"].valid_ns == 10 * S

@@ -363,3 +363,18 @@ def test_actions_widen_on_stress_and_jump_pull_on_stale_market_resume_when_clear
         ]
     )
     assert [(a.kind, a.symbol) for a in eng.drain().actions] == [("pull", "*")]
+
+
+def test_flapping_quote_alerts_are_deduped_and_rate_limited_by_the_gate() -> None:
+    from mmsla.monitor.alerts import AlertGate
+
+    eng = MonitorEngine(agreement())
+    gate = AlertGate(window_s=60, max_per_window=3)
+    for k in range(40):  # valid / one-sided every second: 20 breaches in 40 s
+        eng.on_events([quote(k + 1, k, "100.00", "100.50" if k % 2 == 0 else None)])
+    raw = eng.drain().alerts
+    assert sum(a.kind == "breach_opened" for a in raw) == 20
+    sent = [g for a in raw + raw if (g := gate.admit(a)) is not None]  # each alert seen twice
+    opened = [a for a in sent if a.kind == "breach_opened"]
+    assert len(opened) == 3  # 3 per minute per (kind, symbol); duplicates never resent
+    assert len({a.id for a in sent}) == len(sent)
