@@ -34,6 +34,8 @@ COMMANDS: dict[str, str] = {
     "venue": "mmsla.cli.venue:venue",
     "quoter": "mmsla.cli.quoter:quoter",
     "fix": "mmsla.cli.fix:fix",
+    "uptime": "mmsla.cli.uptime:uptime_command",
+    "breaches": "mmsla.cli.breaches:breaches",
 }
 
 

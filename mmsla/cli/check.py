@@ -1,9 +1,13 @@
 """`mmsla check`: evaluate a quote log against an agreement and print the verdict.
 
-Reads the agreement and the input files, runs the batch obligation engine and
-prints a table (for people), JSON (DESIGN.md section 7) or CSV (one row per day
-x symbol). Exit 0 when every obligation passes, 1 when one fails, 2 on bad
-input or usage. No evaluation logic lives here.
+Three sources, exactly one per run: files (`--quotes` with optional `--market`,
+`--states`, `--fills`), the event store (`--db`, optional `--symbol`; read-only,
+see `mmsla.history.store_check`), or a public order book (`--book` files with
+`--book-format`; the whole book is the quoting subject, see
+`mmsla.history.book_mode`). Runs the obligation engine and prints a table (for
+people), JSON (DESIGN.md section 7) or CSV (one row per day x symbol). Exit 0
+when every obligation passes, 1 when one fails, 2 on bad input or usage. No
+evaluation logic lives here.
 """
 
 from __future__ import annotations
@@ -12,11 +16,13 @@ import csv
 import io
 import json
 from datetime import date
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import click
 
 from mmsla.agreement import load_agreement
+from mmsla.domain.agreement import Agreement
 from mmsla.io.tables import read_fills, read_market, read_quote_log, read_states
 from mmsla.obligations import CheckResult
 from mmsla.obligations import check as run_check
@@ -139,9 +145,73 @@ def render_csv(result: CheckResult) -> str:
     return out.getvalue()
 
 
+def _decimal(value: str | None, option: str) -> Decimal | None:
+    if value is None:
+        return None
+    try:
+        out = Decimal(value)
+    except InvalidOperation:
+        raise click.BadParameter(f"{value!r} is not a decimal number", param_hint=option) from None
+    if not out.is_finite() or out <= 0:
+        raise click.BadParameter(f"{value!r} must be a positive number", param_hint=option)
+    return out
+
+
+def _from_book(
+    agreement: Agreement,
+    paths: tuple[str, ...],
+    fmt: str | None,
+    *,
+    symbol: str | None,
+    tick: str | None,
+    lot: str | None,
+    depth: int | None,
+    first: date | None,
+    last: date | None,
+) -> CheckResult:
+    from mmsla.history.book_mode import book_inputs
+    from mmsla.io.books import read_book
+
+    if fmt is None:
+        raise click.UsageError("--book needs --book-format lobster|binance|tardis")
+    recorded = read_book(
+        list(paths),
+        fmt,
+        symbol=symbol,
+        tick=_decimal(tick, "--tick"),
+        lot=_decimal(lot, "--lot"),
+        **({} if depth is None else {"depth": depth}),
+    )
+    quotes, market = book_inputs(recorded, depth)
+    return run_check(agreement, quotes, market=market, first_day=first, last_day=last)
+
+
+def _from_store(
+    agreement: Agreement, db: str, symbol: str | None, first: date | None, last: date | None
+) -> CheckResult:
+    from mmsla.history.store_check import check_store
+    from mmsla.store import EventStore
+
+    with EventStore.open(db, read_only=True) as store:
+        return check_store(store, agreement, symbol=symbol, first_day=first, last_day=last)
+
+
 @click.command("check")
 @click.option("--agreement", "agreement_path", required=True, type=click.Path(dir_okay=False))
-@click.option("--quotes", "quotes_path", required=True, type=click.Path(dir_okay=False))
+@click.option("--quotes", "quotes_path", type=click.Path(dir_okay=False), help="quote log file")
+@click.option("--db", "db_path", type=click.Path(dir_okay=False), help="evaluate from the store")
+@click.option("--symbol", help="--db: only this symbol; --book: the book's symbol")
+@click.option(
+    "--book",
+    "book_paths",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    help="public order-book file(s): the whole book is the quoting subject",
+)
+@click.option("--book-format", type=click.Choice(["lobster", "binance", "tardis"]))
+@click.option("--tick", help="--book: tick size (tardis; binance default 0.01)")
+@click.option("--lot", help="--book: lot size (tardis; binance default 0.00001)")
+@click.option("--depth", type=click.IntRange(min=1), help="--book: levels that count as quotes")
 @click.option("--market", "market_path", type=click.Path(dir_okay=False))
 @click.option("--states", "states_path", type=click.Path(dir_okay=False))
 @click.option("--fills", "fills_path", type=click.Path(dir_okay=False))
@@ -158,7 +228,14 @@ def render_csv(result: CheckResult) -> str:
 def check(
     ctx: click.Context,
     agreement_path: str,
-    quotes_path: str,
+    quotes_path: str | None,
+    db_path: str | None,
+    symbol: str | None,
+    book_paths: tuple[str, ...],
+    book_format: str | None,
+    tick: str | None,
+    lot: str | None,
+    depth: int | None,
     market_path: str | None,
     states_path: str | None,
     fills_path: str | None,
@@ -170,16 +247,50 @@ def check(
     first, last = _day(from_day, "--from"), _day(to_day, "--to")
     if first is not None and last is not None and last < first:
         raise click.BadParameter("--to is before --from", param_hint="--to")
+    sources = [
+        name
+        for name, given in (("--quotes", quotes_path), ("--db", db_path), ("--book", book_paths))
+        if given
+    ]
+    if len(sources) != 1:
+        raise click.UsageError("give exactly one of --quotes, --db or --book")
+    file_only = [
+        n
+        for n, v in (("--market", market_path), ("--states", states_path), ("--fills", fills_path))
+        if v
+    ]
+    if quotes_path is None and file_only:
+        raise click.UsageError(f"{file_only[0]} goes with --quotes")
+    if book_paths == () and (book_format or tick or lot or depth):
+        raise click.UsageError("--book-format, --tick, --lot and --depth go with --book")
+    if quotes_path is not None and symbol is not None:
+        raise click.UsageError("--symbol goes with --db or --book")
     agreement = load_agreement(agreement_path)
-    result = run_check(
-        agreement,
-        read_quote_log(quotes_path),
-        market=read_market(market_path) if market_path else None,
-        states=read_states(states_path) if states_path else None,
-        fills=read_fills(fills_path) if fills_path else None,
-        first_day=first,
-        last_day=last,
-    )
+    if db_path is not None:
+        result = _from_store(agreement, db_path, symbol, first, last)
+    elif book_paths:
+        result = _from_book(
+            agreement,
+            book_paths,
+            book_format,
+            symbol=symbol,
+            tick=tick,
+            lot=lot,
+            depth=depth,
+            first=first,
+            last=last,
+        )
+    else:
+        assert quotes_path is not None
+        result = run_check(
+            agreement,
+            read_quote_log(quotes_path),
+            market=read_market(market_path) if market_path else None,
+            states=read_states(states_path) if states_path else None,
+            fills=read_fills(fills_path) if fills_path else None,
+            first_day=first,
+            last_day=last,
+        )
     if fmt == "json":
         click.echo(json.dumps(result.to_json(), indent=2))
     elif fmt == "csv":

@@ -1,0 +1,134 @@
+"""The obligation engine on event-store data, evaluated chunk by chunk.
+
+`iter_days` walks the symbols in scope and, per symbol, runs of at most
+`chunk_days` trading days: it loads that chunk's rows (plus the row in force at
+its start) with the store's loaders and runs `mmsla.obligations.check` on them,
+yielding one `DayResult` at a time, so a month of 120M rows never sits in memory
+at once. `check_store` collects them into the `CheckResult` that `mmsla check`
+gives on the same files (same days, breaches, months and verdict).
+
+Days: `first_day`/`last_day` when given, else the first to the last local date any
+stored quote row touches (every symbol, as the file check does on one log).
+Does not write to the store or print.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from mmsla.domain.agreement import Agreement
+from mmsla.errors import InputError
+from mmsla.obligations import CheckResult, DayResult
+from mmsla.obligations import check as run_check
+from mmsla.obligations.calendar import DayFrame, day_frame, local_date, trading_days
+from mmsla.obligations.monthly import roll_up
+from mmsla.obligations.timeline import empty_quotes
+from mmsla.store import EventStore
+
+DEFAULT_CHUNK_DAYS = 10
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a store query covers: symbols in scope and the trading-day frames."""
+
+    symbols: tuple[str, ...]
+    frames: tuple[DayFrame, ...]
+
+
+def stored_symbols(store: EventStore) -> list[str]:
+    rows = store.con.execute("SELECT DISTINCT symbol FROM quotes ORDER BY symbol").fetchall()
+    return [str(r[0]) for r in rows]
+
+
+def resolve_scope(
+    store: EventStore,
+    agreement: Agreement,
+    *,
+    symbol: str | None = None,
+    first_day: date | None = None,
+    last_day: date | None = None,
+) -> Scope:
+    """Symbols and days to evaluate; InputError on an empty store or an unknown symbol."""
+    stored = stored_symbols(store)
+    if not stored:
+        raise InputError(str(store.path), "the store has no quote rows: ingest a quote log first")
+    in_scope = agreement.symbols_in_scope(stored)
+    if symbol is not None:
+        if symbol not in in_scope:
+            known = ", ".join(in_scope) or "none"
+            raise InputError(
+                "--symbol", f"unknown symbol {symbol!r} (in scope of {agreement.id}: {known})"
+            )
+        in_scope = [symbol]
+    if first_day is None or last_day is None:
+        lo, hi = store.con.execute("SELECT min(ts), max(ts) FROM quotes").fetchall()[0]
+        tz = ZoneInfo(agreement.timezone)
+        first_day = first_day or local_date(tz, int(lo))
+        last_day = last_day or local_date(tz, int(hi))
+    if last_day < first_day:
+        raise InputError("--to", "--to is before --from")
+    frames = tuple(day_frame(agreement, d) for d in trading_days(agreement, first_day, last_day))
+    return Scope(tuple(in_scope), frames)
+
+
+def _needs_market_rows(store: EventStore, agreement: Agreement, symbols: tuple[str, ...]) -> None:
+    needs = [s for s in symbols if agreement.terms_for(s).needs_market]
+    if needs and not store.con.execute("SELECT count(*) FROM market").fetchall()[0][0]:
+        raise InputError(
+            str(store.path),
+            "the agreement needs a market reference (market_mid or at_inside) "
+            f"for {needs[0]} but the store has none: ingest one with --market",
+        )
+
+
+def iter_days(
+    store: EventStore, agreement: Agreement, scope: Scope, *, chunk_days: int = DEFAULT_CHUNK_DAYS
+) -> Iterator[DayResult]:
+    """Day results of every symbol in scope, symbol by symbol, days in order."""
+    _needs_market_rows(store, agreement, scope.symbols)
+    frames = scope.frames
+    for symbol in scope.symbols:
+        for k in range(0, len(frames), chunk_days):
+            part = frames[k : k + chunk_days]
+            start_ns, end_ns = part[0].start_ns, part[-1].end_ns
+            quotes = store.load_quotes(symbol=symbol, start_ns=start_ns, end_ns=end_ns)
+            if symbol not in quotes:  # nothing in force yet: the symbol is all NO_QUOTE here
+                quotes = {symbol: empty_quotes(symbol)}
+            market = store.load_market(symbol=symbol, start_ns=start_ns, end_ns=end_ns)
+            result = run_check(
+                agreement,
+                quotes,
+                market=market,
+                states=store.load_states(symbol=symbol, start_ns=start_ns, end_ns=end_ns),
+                fills=store.load_fills(symbol=symbol, start_ns=start_ns, end_ns=end_ns),
+                first_day=part[0].day,
+                last_day=part[-1].day,
+            )
+            del quotes, market
+            yield from (d for d in result.days if d.symbol == symbol)
+
+
+def check_store(
+    store: EventStore,
+    agreement: Agreement,
+    *,
+    symbol: str | None = None,
+    first_day: date | None = None,
+    last_day: date | None = None,
+    chunk_days: int = DEFAULT_CHUNK_DAYS,
+) -> CheckResult:
+    """The full `CheckResult` (days, breaches, months, verdict) from store data."""
+    scope = resolve_scope(store, agreement, symbol=symbol, first_day=first_day, last_day=last_day)
+    days = sorted(iter_days(store, agreement, scope, chunk_days=chunk_days), key=_order)
+    months = roll_up(agreement.monthly, days) if agreement.monthly is not None else []
+    return CheckResult(
+        agreement.id, agreement.version, agreement.timezone, tuple(days), tuple(months)
+    )
+
+
+def _order(d: DayResult) -> tuple[date, str]:
+    return d.day, d.symbol
