@@ -126,6 +126,42 @@ def _run(n: int, rate: float | None, db: bool, every: int = 10) -> dict[str, Any
         return out
 
 
+def _engine_only(n: int, every: int) -> float:
+    """Events/s of payload parsing + engine alone, in-process (the ceiling without sockets)."""
+    import orjson
+
+    from mmsla.agreement import load_agreement
+    from mmsla.monitor.config import MonitorConfig
+    from mmsla.monitor.engine import MonitorEngine
+
+    payloads = []
+    for i in range(n):
+        ask = "101.50" if (i // 2) % every == every - 1 else "100.20"
+        bids, asks = [["100.00", "200"]], [[ask, "200"]]
+        payloads.append(
+            orjson.dumps(
+                {
+                    "type": "quote",
+                    "seq": i + 1,
+                    "ts_event": T0 + i * 1_000_000,
+                    "ts_init": 0,
+                    "source": "b",
+                    "symbol": "ABC" if i & 1 else "XYZ",
+                    "bids": bids,
+                    "asks": asks,
+                    "cause": "quote",
+                }
+            )
+        )
+    agr = load_agreement(REPO / "fixtures/monitor/agreement.yaml")
+    engine = MonitorEngine(agr, MonitorConfig(), wall_clock=time.monotonic)
+    t0 = time.perf_counter()
+    for k in range(0, n, 5000):
+        engine.on_events([orjson.loads(p) for p in payloads[k : k + 5000]])
+        engine.drain()
+    return n / (time.perf_counter() - t0)
+
+
 def main() -> None:
     spec = os.environ.get("MMSLA_BENCH_MONITOR", "300000,4000").split(",")
     n, paced = int(spec[0]), int(spec[1])
@@ -138,6 +174,9 @@ def main() -> None:
             f"replayed {r['recovered']}, lost {r['lost']}; persistence to DuckDB drained "
             f"{r['close_s']:.2f} s after)"
         )
+    print(
+        f"engine only (parse + engine, no sockets, 1 in 100): {_engine_only(n, 100):,.0f} events/s"
+    )
     p = _run(paced, 1000.0, db=True)
     lat = p["lat_ns"] / 1e6
     if lat.size:

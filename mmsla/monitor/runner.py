@@ -11,6 +11,12 @@ waits for the quoter's reply there, not here); rows, alerts and closed days
 go to the `Persister` every `flush_s`. A status JSON file is rewritten every
 `status_s` for `mmsla monitor status`.
 
+High-water marks: SUB RCVHWM (and the quoter's PUB SNDHWM) = `bus.DEFAULT_HWM`
+= 250k messages (about 100 MB of 400-byte events): the loop may stall for a
+replay or an O(day) re-check for several seconds at full rate before ZeroMQ
+drops anything, and whatever it does drop shows up as a `seq` gap and is
+replayed from the journal.
+
 Restart: the resume point (`source`, `last_seq`, `day_first_seq`) says where
 the last committed batch ended; the runner replays `day_first_seq..last_seq`
 from the journal to rebuild today's state (not persisted again), then
