@@ -21,12 +21,14 @@ import calendar
 from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
+from functools import cached_property
 from math import ceil
 from typing import Any
 
 from mmsla.domain.agreement import Agreement, Monthly
 from mmsla.errors import InputError
 from mmsla.jobs.inputs import frames_for, load_inputs
+from mmsla.jobs.obligation import check_figures
 from mmsla.obligations import CheckResult, DayResult, check
 from mmsla.obligations.calendar import sample_times
 from mmsla.obligations.result import at_least
@@ -68,13 +70,14 @@ class MonthToDate:
     check: CheckResult
     needs: tuple[MonthNeed, ...]
 
+    @cached_property
     def figures(self) -> dict[str, Any]:
         return {
             "agreement": {"id": self.agreement.id, "version": self.agreement.version},
             "month": self.month,
             "through": self.through.isoformat(),
             "remaining_days": [d.isoformat() for d in self.remaining],
-            "check": self.check.to_json(),
+            "check": check_figures(self.check),
             "needs": [n.to_json() for n in self.needs],
         }
 

@@ -11,9 +11,12 @@ the quote rows of the day for the report's charts. Does not render or persist
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import numpy.typing as npt
@@ -24,6 +27,7 @@ from mmsla.io.tables import QuoteArrays, StateInterval
 from mmsla.jobs.inputs import has_quotes_in, load_inputs, require_trading_day
 from mmsla.obligations import CheckResult, DayResult, check
 from mmsla.obligations.calendar import DayFrame
+from mmsla.obligations.result import NS, Episodes, reasons_of
 from mmsla.obligations.timeline import build_segments
 from mmsla.store import EventStore
 
@@ -63,23 +67,73 @@ class ObligationDay:
     def day(self) -> date:
         return self.frame.day
 
+    @cached_property
     def figures(self) -> dict[str, Any]:
-        """The day's figures as plain JSON (what is stored, rendered and hashed)."""
+        """The day's figures as plain JSON (what is stored, rendered and hashed).
+
+        `check` is `mmsla check --format json` for the day with each day's `breaches`
+        list replaced by `breach_summary` (a busy day has millions of episodes; the
+        summary is computed from the same episodes, see `breach_summary`).
+        """
         return {
             "agreement": {"id": self.agreement.id, "version": self.agreement.version},
             "date": self.day.isoformat(),
-            "check": self.check.to_json(),
+            "check": check_figures(self.check),
             "without_states": {
                 s.result.symbol: day_summary(s.without_states) for s in self.symbols
             },
         }
 
 
+def check_figures(result: CheckResult) -> dict[str, Any]:
+    """`result.to_json()` with each day's `breaches` list replaced by `breach_summary`."""
+    tz = ZoneInfo(result.timezone)
+    days = []
+    for d in result.days:
+        plain = dataclasses.replace(d, breaches=_NO_EPISODES).to_json(tz)
+        del plain["breaches"]
+        plain["breach_summary"] = breach_summary(d.breaches)
+        days.append(plain)
+    return {
+        "agreement": {"id": result.agreement_id, "version": result.agreement_version},
+        "days": days,
+        "months": [m.to_json() for m in result.months],
+        "pass": result.passed,
+    }
+
+
+_NO_EPISODES = Episodes(
+    np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.uint16), np.zeros(0, bool)
+)
+
+
+def breach_summary(ep: Episodes) -> dict[str, Any]:
+    """Episodes by reason set: count, total and longest seconds (reason sets joined by `+`,
+    in `Reason` order); the same figures follow from `mmsla check --format json`'s list."""
+    lengths = ep.end_ns - ep.start_ns
+    out: dict[str, Any] = {
+        "count": len(ep),
+        "total_s": int(lengths.sum()) / NS,
+        "longest_s": int(lengths.max()) / NS if len(ep) else 0.0,
+        "by_reasons": {},
+    }
+    masks = ep.mask.astype(np.int64)
+    for m in np.unique(masks).tolist():
+        sel = masks == m
+        key = "+".join(r.value for r in reasons_of(int(m)))
+        out["by_reasons"][key] = {
+            "count": int(sel.sum()),
+            "total_s": int(lengths[sel].sum()) / NS,
+            "longest_s": int(lengths[sel].max()) / NS,
+        }
+    return out
+
+
 def day_summary(d: DayResult) -> dict[str, Any]:
     """Headline figures of a day result (for the with/without-states comparison)."""
     return {
-        "eligible_s": d.eligible_ns / 1e9,
-        "valid_s": d.valid_ns / 1e9,
+        "eligible_s": d.eligible_ns / NS,
+        "valid_s": d.valid_ns / NS,
         "presence_pct": d.presence_pct,
         "breaches": len(d.breaches),
         "pass": d.passed,
@@ -118,14 +172,18 @@ def run_obligation_day(store: EventStore, agreement: Agreement, day: date) -> Ob
         first_day=day,
         last_day=day,
     )
-    plain = check(
-        agreement,
-        inputs.quotes,
-        market=market,
-        states=[],
-        fills=inputs.fills,
-        first_day=day,
-        last_day=day,
+    plain = (
+        check(
+            agreement,
+            inputs.quotes,
+            market=market,
+            states=[],
+            fills=inputs.fills,
+            first_day=day,
+            last_day=day,
+        )
+        if inputs.states
+        else result  # no state that day: the same figures
     )
     by_symbol = {d.symbol: d for d in plain.days}
     symbols = []

@@ -20,7 +20,7 @@ from mmsla.store import EventStore
 def save_obligation_day(store: EventStore, od: ObligationDay) -> int:
     """Store one row per symbol of `od`; returns the number of rows."""
     a = od.agreement
-    tz_json = {d["symbol"]: d for d in od.check.to_json()["days"]}
+    tz_json = {d["symbol"]: d for d in od.figures["check"]["days"]}
     rows: list[list[Any]] = []
     for s in od.symbols:
         d = s.result

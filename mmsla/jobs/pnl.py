@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import cached_property
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -43,6 +44,7 @@ class PnlDay:
     equity: F64
     inventory: dict[str, tuple[I64, F64]]
 
+    @cached_property
     def figures(self) -> dict[str, Any]:
         return {
             "agreement": {"id": self.agreement.id, "version": self.agreement.version},
@@ -61,29 +63,25 @@ def _fills(store: EventStore, start_ns: int, end_ns: int) -> pd.DataFrame:
 
 
 def _mids(store: EventStore, start_ns: int, end_ns: int) -> pd.DataFrame:
-    """Market mids; our own quote mids for symbols with no market rows."""
+    """Market mids; our own quote mids for symbols with no market rows (two-sided rows only)."""
     sql = (
-        "SELECT ts, symbol, bid_px::DOUBLE AS bid_px, ask_px::DOUBLE AS ask_px FROM {t} "
+        "SELECT ts, symbol, ((bid_px + ask_px) / 2)::DOUBLE AS mid FROM {t} "
         "WHERE ts >= ? AND ts < ? AND bid_px IS NOT NULL AND ask_px IS NOT NULL {extra}"
     )
-    market = store.con.execute(sql.format(t="market", extra=""), [start_ns, end_ns]).df()
-    own = store.con.execute(
+    market = store.con.sql(
+        sql.format(t="market", extra=""), params=[start_ns, end_ns]
+    ).to_arrow_table()
+    own = store.con.sql(
         sql.format(
             t="quotes",
             extra="AND symbol NOT IN (SELECT DISTINCT symbol FROM market WHERE ts >= ? AND ts < ?)",
         ),
-        [start_ns, end_ns, start_ns, end_ns],
-    ).df()
-    both = pd.concat([market, own], ignore_index=True)
+        params=[start_ns, end_ns, start_ns, end_ns],
+    ).to_arrow_table()
+    both = pd.concat([market.to_pandas(), own.to_pandas()], ignore_index=True)
     if both.empty:
         return pd.DataFrame({"ts": [], "symbol": [], "mid": []})
-    return both
-
-
-def _thin(ts: I64, n: int) -> I64:
-    if ts.size <= n:
-        return ts
-    return ts[np.linspace(0, ts.size - 1, n).astype(np.int64)]
+    return mids_frame(both)
 
 
 def run_pnl_day(store: EventStore, agreement: Agreement, day: date) -> PnlDay:
@@ -95,14 +93,18 @@ def run_pnl_day(store: EventStore, agreement: Agreement, day: date) -> PnlDay:
     if raw.empty:
         empty_i = np.zeros(0, np.int64)
         return PnlDay(agreement, day, start, end, None, empty_i, np.zeros(0), {})
-    raw_mids = _mids(store, start, end)
-    summary = summarise(raw, raw_mids, interval_ns=INTERVAL_NS)
-    fills, mids = fills_frame(raw), mids_frame(raw_mids)
-    stamps = np.unique(
-        np.concatenate([fills["ts"].to_numpy(np.int64), mids["ts"].to_numpy(np.int64)])
+    mids = _mids(store, start, end)
+    summary = summarise(raw, mids, interval_ns=INTERVAL_NS)
+    fills = fills_frame(raw)
+    # the curve at evenly spaced instants and at every fill (where the equity jumps)
+    grid = np.concatenate(
+        [
+            np.linspace(summary.start_ns, summary.end_ns, CURVE_POINTS).astype(np.int64),
+            fills["ts"].to_numpy(np.int64),
+        ]
     )
-    stamps = stamps[(stamps >= summary.start_ns) & (stamps <= summary.end_ns)]
-    eq_ts = _thin(stamps, CURVE_POINTS)
+    grid.sort()
+    eq_ts = grid[np.concatenate([[True], np.diff(grid) != 0])]
     mi = MidIndex(mids[mids["ts"] <= summary.end_ns], end_ns=summary.end_ns)
     equity = np.asarray(equity_curve(fills, mi, eq_ts), dtype=np.float64)
     inventory = {}

@@ -19,17 +19,20 @@ import numpy as np
 
 from mmsla import __version__
 from mmsla.domain.agreement import Agreement, Terms
+from mmsla.domain.reasons import Reason
 from mmsla.jobs.canonical import figures_sha256
 from mmsla.jobs.inputs import input_files
 from mmsla.jobs.monthly import MonthToDate
 from mmsla.jobs.obligation import ObligationDay, SymbolDay
 from mmsla.jobs.pnl import PnlDay
 from mmsla.obligations.result import reasons_of
-from mmsla.report.svg import Series, Tick, status_timeline, step_chart
+from mmsla.report.svg import Series, Tick, as_img, status_timeline, step_chart
 from mmsla.store import EventStore
 
 NS = 1_000_000_000
 LONGEST_LISTED = 25
+INVENTORY_LINES = 6
+DASHES: tuple[str | None, ...] = (None, "4 2", "1 2", "6 2 1 2")
 
 
 def pct(v: float | None) -> str:
@@ -280,10 +283,7 @@ def data_quality(
     if od is not None:
         for sd in od.symbols:
             ep = sd.result.breaches
-            no_quote = np.asarray(
-                [any(r.value == "NO_QUOTE" for r in reasons_of(int(m))) for m in ep.mask.tolist()],
-                bool,
-            )
+            no_quote = (ep.mask.astype(np.int64) & Reason.NO_QUOTE.bit) != 0
             total = int((ep.end_ns - ep.start_ns)[no_quote].sum()) if len(ep) else 0
             unknown.append({"symbol": sd.result.symbol, "no_quote": dur(total / NS)})
     return {
@@ -364,21 +364,24 @@ def daily_context(store: EventStore, od: ObligationDay) -> dict[str, Any]:
                 "tw_ask_qty": num(d.stats.tw_ask_qty, 0),
                 "obligations": _obligation_rows(sd),
                 "terms": terms_lines(a.terms_for(d.symbol)),
-                "timeline_svg": status_timeline(
-                    f"{d.symbol} status",
-                    t0,
-                    t1,
-                    sd.timeline.start_ns,
-                    sd.timeline.end_ns,
-                    sd.timeline.valid,
-                    ticks,
+                "timeline_svg": as_img(
+                    status_timeline(
+                        f"{d.symbol} status",
+                        t0,
+                        t1,
+                        sd.timeline.start_ns,
+                        sd.timeline.end_ns,
+                        sd.timeline.valid,
+                        ticks,
+                    ),
+                    "status timeline",
                 ),
-                "spread_svg": spread_svg,
-                "size_svg": size_svg,
+                "spread_svg": None if spread_svg is None else as_img(spread_svg, "spread chart"),
+                "size_svg": None if size_svg is None else as_img(size_svg, "size chart"),
                 "breaches": _breaches(sd, tz),
             }
         )
-    figures = od.figures()
+    figures = od.figures
     day = od.day.isoformat()
     return {
         "h": header(a, "Daily obligation report", day),
@@ -415,7 +418,7 @@ def pnl_context(store: EventStore, p: PnlDay) -> dict[str, Any]:
     s = p.summary
     day = p.day.isoformat()
     ctx: dict[str, Any] = {"h": header(a, "Daily PnL report", day), "has_fills": s is not None}
-    figures = p.figures()
+    figures = p.figures
     if s is not None:
         t0, t1 = s.start_ns, max(s.end_ns, s.start_ns + 1)
         ticks = hour_ticks(t0, t1, tz)
@@ -427,23 +430,35 @@ def pnl_context(store: EventStore, p: PnlDay) -> dict[str, Any]:
             ticks,
             y_label="PnL",
         )
-        ctx["inventory_svg"] = step_chart(
-            "inventory",
-            t0,
-            t1,
-            [
-                Series(
-                    sym,
-                    ts,
-                    pos,
-                    dash=None if k == 0 else "3 2",
-                    colour="#000" if k % 2 == 0 else "#666",
-                )
-                for k, (sym, (ts, pos)) in enumerate(sorted(p.inventory.items()))
-            ],
-            ticks,
-            y_label="position",
+        biggest = sorted(p.inventory.items(), key=lambda kv: -float(np.max(np.abs(kv[1][1]))))[
+            :INVENTORY_LINES
+        ]
+        ctx["inventory_note"] = (
+            f"the {len(biggest)} largest of {len(p.inventory)} instruments by peak position"
+            if len(p.inventory) > len(biggest)
+            else ""
         )
+        ctx["inventory_svg"] = as_img(
+            step_chart(
+                "inventory",
+                t0,
+                t1,
+                [
+                    Series(
+                        sym,
+                        ts,
+                        pos,
+                        dash=DASHES[k % len(DASHES)],
+                        colour="#000" if k % 2 == 0 else "#666",
+                    )
+                    for k, (sym, (ts, pos)) in enumerate(sorted(biggest))
+                ],
+                ticks,
+                y_label="position",
+            ),
+            "inventory chart",
+        )
+        ctx["equity_svg"] = as_img(ctx["equity_svg"], "PnL curve")
         ctx["rows"] = [
             ("fills", str(s.n_fills)),
             ("notional traded", money(s.notional_traded)),
@@ -544,7 +559,7 @@ def monthly_context(store: EventStore, m: MonthToDate) -> dict[str, Any]:
             a,
             start,
             end,
-            m.figures(),
+            m.figures,
             f"--from {first} --to {m.through.isoformat()} --format json",
         ),
     }

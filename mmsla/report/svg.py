@@ -10,6 +10,7 @@ module knows nothing about time zones or obligations.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
@@ -136,11 +137,19 @@ def status_timeline(
         f'<rect x="{LEFT}" y="{bar_top}" width="{WIDTH - LEFT - RIGHT}" '
         f'height="{bar_h}" fill="url(#hatch)" stroke="{INK}" stroke-width="0.6"/>'
     )
-    for k in range(buckets):
-        fv, fi = v[k] / width[k], i[k] / width[k]
+    # shares rounded to 1/100 of the bar; equal neighbouring buckets become one rectangle
+    fv_all = np.round(v / width * 100) / 100
+    fi_all = np.round(i / width * 100) / 100
+    fi_all[(i > 0) & (fi_all == 0)] = 0.01  # a short breach stays visible
+    change = np.flatnonzero(
+        np.concatenate([[True], (fv_all[1:] != fv_all[:-1]) | (fi_all[1:] != fi_all[:-1])])
+    )
+    bounds = np.append(change, buckets)
+    for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
+        fv, fi = float(fv_all[a]), float(fi_all[a])
         if fv <= 0 and fi <= 0:
             continue
-        x, w = float(xs[k]), float(xs[k + 1] - xs[k]) + 0.05
+        x, w = float(xs[a]), float(xs[b] - xs[a]) + 0.05
         y = bar_top + bar_h
         for frac, colour in ((fi, INK), (fv, "#9a9a9a")):
             if frac > 0:
@@ -181,7 +190,7 @@ def step_chart(
     shade: Sequence[tuple[int, int]] = (),
     shade_label: str | None = None,
     height: int = 150,
-    buckets: int = 1500,
+    buckets: int = 600,
 ) -> str:
     """Step lines over [t0, t1] with an optional horizontal limit (dashed) and shaded spans."""
     reduced = [minmax_buckets(s.ts, s.y, t0, t1, buckets) for s in series]
@@ -224,11 +233,11 @@ def step_chart(
             continue
         xs = _x(ts, t0, t1)
         ys = y_of(ys_raw)
-        # step: horizontal to the next x, then vertical
-        px = np.repeat(xs, 2)[1:]
-        py = np.repeat(ys, 2)[:-1]
-        px = np.append(px, WIDTH - RIGHT)
-        py = np.append(py, ys[-1])
+        if s.ts.size <= 2 * buckets:  # step: horizontal to the next x, then vertical
+            px = np.append(np.repeat(xs, 2)[1:], WIDTH - RIGHT)
+            py = np.append(np.repeat(ys, 2)[:-1], ys[-1])
+        else:  # already one min/max pair per bucket (about a pixel): join the points
+            px, py = xs, ys
         pts = " ".join(f"{a:.1f},{b:.1f}" for a, b in zip(px, py, strict=True))
         dash = f' stroke-dasharray="{s.dash}"' if s.dash else ""
         body.append(
@@ -262,3 +271,10 @@ def step_chart(
         )
         body.append(f'<text x="{lx + 16}" y="{ly}" font-size="8">{escape(shade_label)}</text>')
     return _svg(height, body, title)
+
+
+def as_img(svg: str, alt: str) -> str:
+    """An `<img>` tag holding `svg` as a data URI: weasyprint then parses the chart with its
+    SVG reader instead of running the HTML parser and the CSS cascade over every element."""
+    data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
+    return f'<img class="svg" alt="{escape(alt)}" src="data:image/svg+xml;base64,{data}">'

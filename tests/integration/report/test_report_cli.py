@@ -11,6 +11,7 @@ import json
 import re
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -65,6 +66,28 @@ def check_json(*extra: str) -> dict:  # type: ignore[type-arg]
     return json.loads(r.stdout)  # type: ignore[no-any-return]
 
 
+def breach_summary(breaches: list[dict]) -> dict:  # type: ignore[type-arg]
+    """The documented summary of a check JSON breach list (exact: durations in whole ns)."""
+
+    def ns(b: dict) -> int:  # type: ignore[type-arg]
+        return int(Decimal(repr(b["duration_s"])) * 10**9)
+
+    out: dict = {  # type: ignore[type-arg]
+        "count": len(breaches),
+        "total_s": sum(ns(b) for b in breaches) / 10**9,
+        "longest_s": max((ns(b) for b in breaches), default=0) / 10**9,
+        "by_reasons": {},
+    }
+    for key in sorted({"+".join(b["reasons"]) for b in breaches}):
+        group = [ns(b) for b in breaches if "+".join(b["reasons"]) == key]
+        out["by_reasons"][key] = {
+            "count": len(group),
+            "total_s": sum(group) / 10**9,
+            "longest_s": max(group) / 10**9,
+        }
+    return out
+
+
 def pdf_text(path: Path) -> str:
     return "\n".join(page.extract_text() or "" for page in PdfReader(path).pages)
 
@@ -112,6 +135,8 @@ def test_daily_pdf_evidence_hashes(daily_pdf: Path) -> None:
     # recompute the data hash from `mmsla check` output (with and without the states file)
     with_states = check_json("--states", str(DATA / "states.csv"))
     plain = check_json()
+    for day in with_states["days"]:
+        day["breach_summary"] = breach_summary(day.pop("breaches"))
     figures = {
         "agreement": with_states["agreement"],
         "date": DAY,
@@ -149,7 +174,7 @@ def test_html_mode_pnl_and_monthly(db: Path, tmp_path: Path) -> None:
     )
     assert r.returncode == 0, r.stderr
     text = html.read_text()
-    assert text.count("<svg") == 2 and "total PnL" in text
+    assert text.count("data:image/svg+xml;base64,") == 2 and "total PnL" in text
     monthly = tmp_path / "m.pdf"
     r = mmsla(
         "report",

@@ -1,0 +1,73 @@
+"""Daily report benchmark: 20 instruments x 200k quote updates, jobs + both PDFs.
+
+Setup (not timed): synthetic quote logs from `bench_store.write_partitions`
+(one trading day, 08:00-17:00 UTC), 2,000 fills, all ingested into a fresh
+DuckDB file. Timed: `mmsla.jobs.run_daily` (load from the store, obligation job
+with and without states, PnL job, persistence, charts, two PDFs). Target <= 10 s.
+
+    .venv/bin/python -m bench report
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from bench.bench_store import DAY0, NS, write_partitions
+from mmsla.jobs import run_daily
+from mmsla.store import EventStore
+
+SYMBOLS, ROWS = 20, 200_000
+AGREEMENT = """\
+id: bench-daily
+version: 1
+counterparty: "Benchmark Exchange"
+timezone: UTC
+window: {start: "08:00", end: "17:00", exclude: [{start: "12:00", end: "12:05"}]}
+defaults:
+  two_sided: true
+  max_spread: {value: 8, unit: bps, reference: own_mid}
+  min_size: {qty: 300}
+  presence: {min_pct: 50}
+  side_uptime: {min_pct: 90, combine: min, min_qty: 1}
+  downtime: {max_consecutive_s: 300, max_per_hour_s: 900, min_live_hours: 6}
+monthly: {mode: mean_of_daily, min_pct: 50}
+"""
+
+
+def _fills(path: Path, open_ns: int, n: int = 2000, seed: int = 3) -> None:
+    rng = np.random.default_rng(seed)
+    ts = open_ns + np.sort(rng.integers(0, 9 * 3600 * NS, n))
+    sym = rng.integers(0, SYMBOLS, n)
+    side = rng.integers(0, 2, n)
+    px = 100 + sym + rng.integers(-20, 21, n) / 100
+    lines = ["ts,symbol,side,px,qty,fee,liquidity"]
+    for t, s, d, p in zip(ts, sym, side, px, strict=True):
+        lines.append(f"{t},S{s:02d},{'buy' if d else 'sell'},{p:.2f},100,0.05,maker")
+    path.write_text("\n".join(lines) + "\n")
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        files = write_partitions(root, days=1, symbols=SYMBOLS, rows=ROWS)
+        open_ns = int(time.mktime(DAY0.timetuple())) * NS + 8 * 3600 * NS
+        _fills(root / "fills.csv", open_ns)
+        (root / "agreement.yaml").write_text(AGREEMENT)
+        db = root / "store.duckdb"
+        t0 = time.perf_counter()
+        with EventStore.open(db) as store, store.transaction():
+            store.ingest_many("quotes", files)
+            store.ingest("fills", root / "fills.csv")
+        setup_s = time.perf_counter() - t0
+        print(f"   setup: ingested {SYMBOLS} x {ROWS:,} quote rows in {setup_s:.1f} s")
+        out = root / "out"
+        out.mkdir()
+        t0 = time.perf_counter()
+        paths = run_daily(db, root / "agreement.yaml", DAY0, out)
+        elapsed = time.perf_counter() - t0
+        sizes = ", ".join(f"{p.name} {p.stat().st_size / 1024:.0f} KiB" for p in paths)
+        print(f"   daily jobs + 2 PDFs: {elapsed:.2f} s (target <= 10 s); {sizes}")
