@@ -32,7 +32,11 @@ _NO_EPISODES = Episodes(
 
 @dataclass(frozen=True)
 class Uptime:
-    """Rows of the chosen bucket (symbol, then time order) and the monthly verdicts."""
+    """Rows of the chosen bucket and the monthly verdicts.
+
+    Day and hour rows are in date, symbol, hour order (like `mmsla check`); month rows in
+    symbol, month order (like its `months`).
+    """
 
     by: str
     rows: tuple[UptimeRow, ...]
@@ -90,4 +94,6 @@ def uptime(
     months = roll_up(agreement.monthly, light) if agreement.monthly is not None else []
     if by == "month":
         rows = month_rows(day_rows, months)
+    else:  # like `mmsla check`: time order, then symbol (stable: a repeated DST hour keeps order)
+        rows.sort(key=lambda r: (r.bucket[:10], r.symbol))
     return Uptime(by, tuple(rows), tuple(months))
