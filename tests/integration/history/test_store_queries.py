@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 
 from mmsla.agreement import load_agreement
-from mmsla.history.breach_list import breach_rows, parse_reasons
 from mmsla.history.store_check import check_store
 from mmsla.history.uptime import uptime
 from mmsla.io.tables import read_fills, read_market, read_quote_log, read_states
