@@ -5,8 +5,12 @@ file per session, replayed on open, so a restarted process continues its
 sequence numbers and can answer ResendRequests for messages sent before the
 restart. Records are ASCII headers (`S n`, `T n`, `R created_ns`, `M seq len`
 followed by the frame bytes); a torn last record (crash mid-write) is ignored
-and cut off. `fsync` policy: "always" (every record), "batch" (on `flush()`,
-which transports call once per I/O batch) or "never" (the OS decides).
+and cut off. `fsync` policy: "always" (every record), "batch" or "never". With
+"batch" and "never", `flush()` (which transports call once per I/O batch,
+before writing to the socket) hands the records to the OS, so a killed process
+loses nothing it has sent; "batch" also fsyncs, at most every
+`fsync_interval_s` (default 50 ms), so a power loss can lose at most that
+window; "never" leaves syncing to the OS.
 
 Only application messages are stored; a ResendRequest for admin messages is
 answered with a SequenceReset-GapFill, as the FIX spec asks.
@@ -68,8 +72,13 @@ class MemoryStore:
 class FileStore(MemoryStore):
     """A `MemoryStore` persisted to one append-only file (see module docstring)."""
 
-    def __init__(self, path: str | Path, fsync: FsyncPolicy = "batch") -> None:
+    def __init__(
+        self, path: str | Path, fsync: FsyncPolicy = "batch", fsync_interval_s: float = 0.05
+    ) -> None:
         super().__init__()
+        self.fsync_interval_s = fsync_interval_s
+        self._last_fsync = 0.0
+        self._unsynced = False
         if fsync not in ("always", "batch", "never"):
             raise ConfigError(f"fsync policy must be always, batch or never, not {fsync!r}")
         self.path = Path(path)
@@ -152,11 +161,25 @@ class FileStore(MemoryStore):
     def flush(self) -> None:
         if self._dirty:
             self._file.flush()
-            if self.fsync == "batch":
-                os.fsync(self._file.fileno())
             self._dirty = False
+            self._unsynced = True
+        if self._unsynced and self.fsync == "batch":
+            now = time.monotonic()
+            if now - self._last_fsync >= self.fsync_interval_s:
+                os.fsync(self._file.fileno())
+                self._last_fsync = now
+                self._unsynced = False
+
+    def sync(self) -> None:
+        """Flush and fsync now, whatever the policy."""
+        self._file.flush()
+        os.fsync(self._file.fileno())
+        self._dirty = self._unsynced = False
 
     def close(self) -> None:
         if not self._file.closed:
-            self.flush()
+            if self.fsync == "never":
+                self._file.flush()
+            else:
+                self.sync()
             self._file.close()

@@ -66,6 +66,20 @@ def _decode_value(kind: Any, text: str) -> Any:
 
 
 _TAG_CACHE: dict[type, dict[int, FieldSpec]] = {}
+_WRITERS: dict[type, tuple[tuple[str, int, Any, Any], ...]] = {}
+
+
+def _format_ts_ms(value: int) -> str:
+    return format_utc(int(value), "ms")
+
+
+_ENCODERS: dict[str, Any] = {
+    "str": str,
+    "int": lambda v: str(int(v)),
+    "dec": format_decimal,
+    "bool": lambda v: "Y" if v else "N",
+    "ts": _format_ts_ms,
+}
 
 
 class _Fields:
@@ -74,16 +88,24 @@ class _Fields:
     FIELDS: ClassVar[tuple[FieldSpec, ...]] = ()
 
     def _write(self, out: list[tuple[int, str]]) -> None:
-        for attr, tag, kind in self.FIELDS:
+        writers = _WRITERS.get(type(self))
+        if writers is None:
+            writers = _WRITERS[type(self)] = tuple(
+                (attr, tag, kind if isinstance(kind, type) else None, _ENCODERS[kind])
+                if not isinstance(kind, type)
+                else (attr, tag, kind, None)
+                for attr, tag, kind in self.FIELDS
+            )
+        for attr, tag, _group, enc in writers:
             value = getattr(self, attr)
             if value is None:
                 continue
-            if isinstance(kind, type):
+            if enc is not None:
+                out.append((tag, enc(value)))
+            else:
                 out.append((tag, str(len(value))))
                 for inst in value:
                     inst._write(out)
-            else:
-                out.append((tag, _encode_value(kind, value)))
 
     @classmethod
     def _tags(cls) -> dict[int, FieldSpec]:
