@@ -8,9 +8,15 @@ OrderCancelRequest (35=F). Rules:
   order has at most one change in flight (pending new / cancel / replace:
   nothing more is sent for it until the venue answers);
 - an order is replaced when the requote policy says so (target moved beyond the
-  tolerance, or the order aged), when its open size differs from the target, or
-  at once when it would cross the other side's target (stale); cancelled when
-  its level has no target any more;
+  tolerance, or the order aged), when its open size differs from the target, at
+  once when it would cross the other side's target (stale), and for the best
+  level at once when it rests wider than its target (the tolerance never lets
+  the resting quote be wider than what the obligation clamp allowed); cancelled
+  when its level has no target any more;
+- when the quote moves, the side that narrows it moves first, so the quote in
+  between is never wider than the targets; and a side's best target is pulled
+  in when our other side rests (or is about to rest) elsewhere than its target
+  (a change in flight), so no mix of two turns' targets is wider than a target;
 - every new order, replace and cancel goes through `RiskEngine.check` first; a
   denial is not sent (the risk engine records the event);
 - a sliding one-second throttle (`max_msgs_per_s`, in venue time) defers what
@@ -381,13 +387,28 @@ class OrderManager:
         denials: list[Denied] = []
         best_bid = bids[0][0] if bids else None
         best_ask = asks[0][0] if asks else None
-        # move the side that gets out of the way first
+        # narrow first: when the quote moves up, raise the bid before the ask (when it
+        # moves down, lower the ask before the bid), so the resting quote in between is
+        # narrower than both targets and never wider than the limit the clamp kept;
+        # unless the first move would cross our own other side: then the other goes first
         live_bid = self._best_live(symbol, Side.BUY)
-        up = best_bid is not None and live_bid is not None and best_bid > live_bid
+        live_ask = self._best_live(symbol, Side.SELL)
+        bids_first = True
+        if best_ask is not None and live_ask is not None and best_ask < live_ask:
+            bids_first = False  # moving down: ask first
+            if live_bid is not None and best_ask <= live_bid:
+                bids_first = True
+        elif best_bid is not None and live_ask is not None and best_bid >= live_ask:
+            bids_first = False
         order = (
-            ((Side.SELL, asks), (Side.BUY, bids)) if up else ((Side.BUY, bids), (Side.SELL, asks))
+            ((Side.BUY, bids), (Side.SELL, asks))
+            if bids_first
+            else ((Side.SELL, asks), (Side.BUY, bids))
         )
+        width = best_ask - best_bid if best_bid is not None and best_ask is not None else None
         for side, targets in order:
+            if width is not None and targets:
+                targets = self._keep_width(symbol, side, targets, width)
             slots = self.slots.setdefault((symbol, side), {})
             levels = max(len(targets), max(slots, default=-1) + 1)
             for i in range(levels):
@@ -418,8 +439,14 @@ class OrderManager:
                 crossing = (
                     side is Side.BUY and best_ask is not None and o.px_ticks >= best_ask
                 ) or (side is Side.SELL and best_bid is not None and o.px_ticks <= best_bid)
+                # the best level never rests wider than its target, whatever the
+                # tolerance: the target is what the obligation clamp made valid
+                wider = i == 0 and (
+                    (side is Side.BUY and o.px_ticks < px)
+                    or (side is Side.SELL and o.px_ticks > px)
+                )
                 why = self.requote.decide(o.px_ticks, px, o.placed_ns, now_ns)
-                if why is None and not crossing and o.leaves_lots == qty:
+                if why is None and not crossing and not wider and o.leaves_lots == qty:
                     continue
                 if not self._budget(now_ns):
                     self.deferred += 1
@@ -428,6 +455,35 @@ class OrderManager:
                 if isinstance(r2, Denied):
                     denials.append(r2)
         return denials
+
+    def _effective_best(self, symbol: str, side: Side) -> int | None:
+        """Where our best order on `side` rests or is about to rest (a change in flight)."""
+        o = self.slots.get((symbol, side), {}).get(0)
+        if o is None or o.state in TERMINAL_STATES:
+            return None
+        if o.pending_id is not None and o.pending_px is not None:
+            return o.pending_px
+        return o.px_ticks
+
+    def _keep_width(
+        self, symbol: str, side: Side, targets: tuple[tuple[int, int], ...], width: int
+    ) -> tuple[tuple[int, int], ...]:
+        """Pull this side's best target in so that, against where our other side rests (or
+        is about to), the quote is never wider than the target width: the two sides may
+        move in different turns (one has a change in flight), and a mix of two targets
+        must not breach what the clamp made valid. Strictly narrower (width - 1) then."""
+        other = self._effective_best(symbol, side.opposite)
+        if other is None:
+            return targets
+        px, qty = targets[0]
+        inner = max(width - 1, 1)
+        if side is Side.BUY and other - px > width:
+            px = other - inner
+        elif side is Side.SELL and px - other > width:
+            px = other + inner
+        else:
+            return targets
+        return ((px, qty), *targets[1:])
 
     def _best_live(self, symbol: str, side: Side) -> int | None:
         o = self.slots.get((symbol, side), {}).get(0)

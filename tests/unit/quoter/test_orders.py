@@ -120,9 +120,18 @@ def _live_pair(om: OrderManager, wire: Wire) -> tuple[str, str]:
 def test_replace_partial_fill_and_cancel_sequence() -> None:
     om, wire, risk = _manager()
     bid_id, _ = _live_pair(om, wire)
-    # within tolerance (1 tick): nothing sent
-    om.reconcile("ABC", Ladder(((9991, 100),), ((10011, 100),)), T0 + 1)
+    # targets 1 tick further out (within tolerance): our quote is narrower, nothing sent
+    om.reconcile("ABC", Ladder(((9989, 100),), ((10011, 100),)), T0 + 1)
     assert wire.take() == []
+    # the best level never rests wider than its target, even within tolerance
+    om.reconcile("ABC", Ladder(((9991, 100),), ((10011, 100),)), T0 + 1)
+    moved = wire.take()
+    assert [(m.msg_type, m.values[41], m.values[44]) for m in moved] == [("G", bid_id, "99.91")]
+    om.on_execution_report(
+        _er(cl=moved[0].values[11], orig=bid_id, et="5", status="0", leaves="100", cum="0"),
+        T0 + 1,
+    )
+    bid_id = moved[0].values[11]
     # beyond tolerance: one cancel/replace per side, OrigClOrdID = the live order
     om.reconcile("ABC", Ladder(((9995, 100),), ((10015, 100),)), T0 + 2)
     sent = wire.take()
@@ -265,3 +274,19 @@ def test_disconnect_forgets_every_order() -> None:
     _live_pair(om, wire)
     gone = om.on_disconnect()
     assert len(gone) == 2 and om.live_orders() == [] and om.resting("ABC") == ((), ())
+
+
+def test_a_side_moving_alone_keeps_the_pair_within_the_target_width() -> None:
+    om, wire, _ = _manager()
+    bid_id, ask_id = _live_pair(om, wire)
+    om.reconcile("ABC", Ladder(((9995, 100),), ((10015, 100),)), T0 + 1)
+    g = {m.values[54]: m for m in wire.take()}
+    om.on_execution_report(  # the bid's replace is done, the ask's is still in flight
+        _er(cl=g["1"].values[11], orig=bid_id, et="5", status="0", leaves="100", cum="0"), T0 + 2
+    )
+    # the market drops: the ask cannot move yet (in flight to 100.15), so the bid may not
+    # go to 99.85 (30 ticks from the ask): it stops strictly inside the 20-tick target width
+    om.reconcile("ABC", Ladder(((9985, 100),), ((10005, 100),)), T0 + 3)
+    sent = wire.take()
+    assert [(m.msg_type, m.values[54], m.values[44]) for m in sent] == [("G", "1", "99.96")]
+    assert ask_id in om.orders
