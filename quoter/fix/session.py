@@ -241,10 +241,17 @@ class Session:
         for frame in self.decoder.feed(data):
             if self.disconnect_requested:
                 return
-            self.frame_received(frame)
+            self._frame(frame)
+        if self.is_logged_on and not self.disconnect_requested:
+            self.on_timer()
 
     def frame_received(self, frame: bytes) -> None:
         """One framed message (or GARBLED) from the peer."""
+        self._frame(frame)
+        if self.is_logged_on and not self.disconnect_requested:
+            self.on_timer()
+
+    def _frame(self, frame: bytes) -> None:
         if frame is GARBLED or frame == GARBLED:
             self._garbled("garbled frame (BodyLength or CheckSum)")
             return
@@ -254,8 +261,6 @@ class Session:
             self._garbled(str(e))
             return
         self._next(msg, queued=False)
-        if self.is_logged_on and not self.disconnect_requested:
-            self.on_timer()
 
     def _garbled(self, why: str) -> None:
         self.last_error = why

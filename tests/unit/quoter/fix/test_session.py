@@ -162,3 +162,20 @@ def test_cancel_on_disconnect_hook_runs_when_connection_drops() -> None:
     _shuttle(ini, acc)
     acc.connection_lost()
     assert aa.events == ["logon", "logout", "disconnect"]
+
+
+def test_daily_reset_starts_a_new_sequence_once_the_boundary_passed() -> None:
+    from datetime import time as dtime
+
+    clock = Clock()
+    store = MemoryStore(created_ns=T0 - 86_400 * S)  # created yesterday
+    store.set_next_sender_seq(42)
+    store.set_next_target_seq(17)
+    cfg = SessionConfig("Q", "V", "initiator", daily_reset_utc=dtime(0, 0))
+    ini = Session(cfg, None, store, clock)
+    ini.connection_made()
+    logon = _frames(ini.data_to_send())[0]
+    assert logon.values[34] == "1" and store.next_target_seq == 1
+    store.set_next_sender_seq(5)
+    ini.connection_made()  # same day: no second reset
+    assert _frames(ini.data_to_send())[0].values[34] == "5"
