@@ -34,6 +34,7 @@ COMMANDS: dict[str, str] = {
     "venue": "mmsla.cli.venue:venue",
     "quoter": "mmsla.cli.quoter:quoter",
     "fix": "mmsla.cli.fix:fix",
+    "backtest": "mmsla.cli.backtest:backtest",
     "uptime": "mmsla.cli.uptime:uptime_command",
     "breaches": "mmsla.cli.breaches:breaches",
 }

@@ -31,7 +31,7 @@ from quoter.backtest.latency import ConstantLatency, LatencyModel, LogNormalLate
 from quoter.config import QuoterConfig, build_config, load_config
 from quoter.venue.replay import QueueModel
 
-__all__ = ["BacktestConfig", "LatencySpec", "load_backtest_config", "build_backtest_config"]
+__all__ = ["BacktestConfig", "LatencySpec", "build_backtest_config", "load_backtest_config"]
 
 _KEYS = frozenset({"quoter", "queue_model", "feed_latency", "order_latency", "fees"})
 

@@ -18,7 +18,7 @@ from typing import Protocol
 
 import numpy as np
 
-__all__ = ["ConstantLatency", "LatencyModel", "LogNormalLatency", "ZERO_LATENCY"]
+__all__ = ["ZERO_LATENCY", "ConstantLatency", "LatencyModel", "LogNormalLatency"]
 
 
 class LatencyModel(Protocol):

@@ -34,7 +34,7 @@ from __future__ import annotations
 import heapq
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, cast
 
@@ -56,7 +56,13 @@ from quoter.venue.matching import MatchingEngine
 from quoter.venue.replay import REPLAY, QueueModel, ReplaySource
 from quoter.venue.rules import SymbolSpec, VenueRules
 
-__all__ = ["Backtest", "BacktestResult", "build_venue", "write_market_reference"]
+__all__ = [
+    "Backtest",
+    "BacktestResult",
+    "build_venue",
+    "head_market",
+    "write_market_reference",
+]
 
 VENUE_ID = "VENUE"
 _ID_PREFIX = "BT-"
@@ -124,12 +130,30 @@ def build_venue(
     from decimal import Decimal
 
     b = market.book
-    spec = SymbolSpec(
-        b.symbol, b.tick, b.lot, Decimal(maker_fee_bps), Decimal(taker_fee_bps)
-    )
+    spec = SymbolSpec(b.symbol, b.tick, b.lot, Decimal(maker_fee_bps), Decimal(taker_fee_bps))
     engine = MatchingEngine([spec], VenueRules(book_depth=book_depth), system_members=[REPLAY])
     replay = ReplaySource(engine, market, queue_model=queue_model, seed=seed, phases=phases)
     return engine, replay, spec
+
+
+def head_market(market: RecordedMarket, duration_ns: int) -> RecordedMarket:
+    """The first `duration_ns` of a recording (frames and trades with ts < first + duration)."""
+    b, t = market.book, market.trades
+    if len(b) == 0:
+        return market
+    end = int(b.ts_ns[0]) + duration_ns
+    nb = int(np.searchsorted(b.ts_ns, end, side="left"))
+    nt = int(np.searchsorted(t.ts_ns, end, side="left"))
+    book = replace(
+        b,
+        ts_ns=b.ts_ns[:nb],
+        bid_px=b.bid_px[:nb],
+        bid_qty=b.bid_qty[:nb],
+        ask_px=b.ask_px[:nb],
+        ask_qty=b.ask_qty[:nb],
+    )
+    trades = replace(t, ts_ns=t.ts_ns[:nt], px=t.px[:nt], qty=t.qty[:nt], side=t.side[:nt])
+    return RecordedMarket(book, trades, tuple(g for g in market.gaps if g.ts_ns < end))
 
 
 def write_market_reference(market: RecordedMarket, path: Path) -> int:
@@ -153,9 +177,7 @@ def write_market_reference(market: RecordedMarket, path: Path) -> int:
     )
     with path.open("wb") as fh:  # a plain header (pyarrow would quote it), then the rows
         fh.write((",".join(table.column_names) + "\n").encode("ascii"))
-        pacsv.write_csv(
-            table, fh, pacsv.WriteOptions(include_header=False, quoting_style="none")
-        )
+        pacsv.write_csv(table, fh, pacsv.WriteOptions(include_header=False, quoting_style="none"))
     return n
 
 
@@ -212,9 +234,7 @@ class Backtest:
         self._n = 0
         self._last_due = {True: self.now, False: self.now}
         member = qc.venue.sender_comp_id
-        self.gateway = Gateway(
-            self.engine, [self.spec], [Member(member, "", "")], lambda: self.now
-        )
+        self.gateway = Gateway(self.engine, [self.spec], [Member(member, "", "")], lambda: self.now)
         self.quote_log = QuoteLogWriter(self.quotes_path, levels=max(1, qc.ladder.levels))
         self.fills = FillsWriter(self.fills_path)
         self.published: dict[str, int] = {}
