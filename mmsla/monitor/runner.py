@@ -116,6 +116,7 @@ class MonitorRunner:
         self._day_bounds = (0, 0)
         self.gaps = self.recovered = self.lost = self.duplicates = self.decode_errors = 0
         self.last_seq = 0
+        self.publisher_restarts = 0
         self.last_arrival = time.monotonic()
         self.last_event_wall_ns: int | None = None
         self._pending = Batch(None, 0, 0)
@@ -238,6 +239,12 @@ class MonitorRunner:
                     run = []
                     self._new_source(src)
                 seq = e["seq"]
+                if seq == 1 and self.tracker.expected > 2:
+                    # the publisher restarted with a fresh journal under the same name
+                    self._feed(run)
+                    run = []
+                    self.tracker = GapTracker(0)
+                    self.publisher_restarts += 1
                 if seq < self.tracker.expected:
                     self.duplicates += 1
                     continue

@@ -23,7 +23,14 @@ from mmsla.events.journal import Journal
 class FeedPublisher:
     """PUB socket + journal + replay server on loopback ports chosen by the OS."""
 
-    def __init__(self, journal_path: str | Path, source: str = "quoter-test") -> None:
+    def __init__(
+        self,
+        journal_path: str | Path,
+        source: str = "quoter-test",
+        *,
+        endpoint: str = "tcp://127.0.0.1:*",
+        replay_endpoint: str = "tcp://127.0.0.1:*",
+    ) -> None:
         ctx: zmq.Context[Any] = zmq.Context.instance()
         self.source = source
         self.journal = Journal(journal_path)
@@ -31,9 +38,9 @@ class FeedPublisher:
         self._sock = ctx.socket(zmq.PUB)
         self._sock.setsockopt(zmq.SNDHWM, DEFAULT_HWM)
         self._sock.setsockopt(zmq.LINGER, 1000)
-        self._sock.bind("tcp://127.0.0.1:*")
+        self._sock.bind(endpoint)
         self.endpoint = self._sock.getsockopt_string(zmq.LAST_ENDPOINT)
-        self.replay = ReplayServer("tcp://127.0.0.1:*", self.journal)
+        self.replay = ReplayServer(replay_endpoint, self.journal)
 
     def publish(
         self, kind: str, ts_event: int, fields: Mapping[str, Any], *, drop: bool = False

@@ -235,3 +235,33 @@ def test_unrecoverable_gap_is_reported_and_counted_invalid(tmp_path: Path) -> No
     assert days["ABC"].eligible_ns - days["ABC"].valid_ns == 90 * S
     # XYZ never quoted again: invalid from t=10 s to the end of the window
     assert days["XYZ"].valid_ns == 10 * S
+
+
+def test_publisher_restart_under_a_new_run_id_is_followed_without_loss(tmp_path: Path) -> None:
+    pub = FeedPublisher(tmp_path / "run1.jsonl")
+    runner = _runner(pub, tmp_path)
+    try:
+        _connect(pub, runner)
+        _stream(pub, 50, 0)
+        _until(runner, lambda: runner.last_seq == pub.seq)
+        endpoints = (pub.endpoint, pub.replay.endpoint)
+        pub.close()
+        pub = FeedPublisher(
+            tmp_path / "run2.jsonl",
+            "quoter-test-2",
+            endpoint=endpoints[0],
+            replay_endpoint=endpoints[1],
+        )
+        before = runner.engine.events
+        _stream(pub, 50, 50)  # seq 1..50 again under a new run id, lost: not yet reconnected
+        deadline = time.monotonic() + 10
+        while runner.source != "quoter-test-2":  # the SUB reconnects; later events arrive
+            assert time.monotonic() < deadline
+            pub.publish("heartbeat", T0 + 10 * S, {})
+            runner.step(20)
+        _until(runner, lambda: runner.source == "quoter-test-2" and runner.last_seq == pub.seq)
+    finally:
+        runner.close()
+        pub.close()
+    assert runner.source == "quoter-test-2"
+    assert runner.engine.events == before + pub.seq and runner.lost == 0  # 1..50 replayed
