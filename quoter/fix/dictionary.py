@@ -9,6 +9,7 @@ describes; `quoter.fix.validation` applies it to a message.
 from __future__ import annotations
 
 import re
+import sys
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -245,6 +246,13 @@ class Dictionary:
     def fix44(cls) -> Dictionary:
         """The compact FIX 4.4 dictionary shipped with the engine."""
         return _FIX44
+
+    @classmethod
+    def from_installed_quickfix(cls) -> Dictionary | None:
+        """QuickFIX's FIX44.xml as installed by the `quickfix` package
+        (`<prefix>/share/quickfix/FIX44.xml`), or None when it is not installed."""
+        path = Path(sys.prefix) / "share" / "quickfix" / "FIX44.xml"
+        return cls.from_quickfix_xml(path) if path.exists() else None
 
     @classmethod
     def from_quickfix_xml(cls, path: str | Path) -> Dictionary:

@@ -25,6 +25,8 @@ def test_compact_dictionary_is_a_subset_of_quickfix_fix44_xml() -> None:
     if not XML.exists():
         pytest.skip("QuickFIX's FIX44.xml not installed (pip install -e '.[interop]')")
     ours, qf = Dictionary.fix44(), Dictionary.from_quickfix_xml(XML)
+    installed = Dictionary.from_installed_quickfix()
+    assert installed is not None and len(installed.messages) == len(qf.messages) == 93
 
     def same_group(g: GroupDef, q: GroupDef) -> None:
         assert g.members <= q.members and g.required == q.required
