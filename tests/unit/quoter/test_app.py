@@ -299,3 +299,59 @@ def test_malformed_market_data_is_an_event_not_a_crash() -> None:
     h.feed(_snapshot("99.905", "100.10"))
     assert h.of("risk")[-1]["decision"] == "bad_message"
     assert h.eng.stats["bad_messages"] == 1
+
+
+def test_hedge_ioc_past_the_threshold_and_hedge_fill_books_inventory() -> None:
+    data = yaml.safe_load(EXAMPLE.read_text())
+    data["endpoints"], data["output"] = {}, {}
+    data["symbols"] = [
+        {"symbol": "ABC", "tick": "0.01", "lot": "1", "hedge_symbol": "HDG"},
+        {"symbol": "HDG", "tick": "0.01", "lot": "10", "quote": False},
+    ]
+    data["hedge"] = {"threshold": 50, "target": 0, "slippage_bps": 20, "cooldown_s": 5}
+    h = Harness(build_config(data, base_dir=EXAMPLE.parent))
+    h.feed(_snapshot("99.90", "100.10"))
+    hd = _snapshot("49.90", "50.10")
+    h.feed(_msg("W", [(262, "md"), (55, "HDG"), *[f for f in hd.fields[4:-1] if f[0] != 55]]))
+    d = h.wire.take("D")
+    h.ack_all(msgs=d)
+    bid = next(m for m in d if m.values[54] == "1")
+    fill = [(37, "V1"), (11, bid.values[11]), (17, "x1"), (150, "F"), (39, "1"), (54, "1")]
+    fill += [(32, "100"), (31, bid.values[44]), (151, "0"), (14, "100"), (6, "0")]
+    h.feed(_msg("8", [*fill, (60, "20261123-09:00:02.000000")]))
+    hedges = [m for m in h.wire.take("D") if m.values[55] == "HDG"]
+    assert len(hedges) == 1
+    hm = hedges[0]
+    # delta +100 > 50: sell the excess down to 0, in whole lots of 10, IOC, limit
+    # 20 bps under the hedge mid 50.00 -> 49.90, not post-only
+    assert (hm.values[54], hm.values[38], hm.values[59], hm.values[44]) == (
+        "2",
+        "100",
+        "3",
+        "49.90",
+    )
+    assert 18 not in hm.values
+    h.feed(
+        _msg(
+            "8",
+            [
+                (37, "H1"),
+                (11, hm.values[11]),
+                (17, "x2"),
+                (150, "F"),
+                (39, "2"),
+                (54, "2"),
+                (32, "100"),
+                (31, "49.95"),
+                (151, "0"),
+                (14, "100"),
+                (6, "49.95"),
+                (60, "20261123-09:00:02.100000"),
+            ],
+        )
+    )
+    assert h.eng.inventory.position("HDG") == Decimal(-100)
+    assert h.eng.inventory.net_delta() == Decimal(0)
+    hedger, group = h.eng.hedgers["HDG"]
+    assert hedger.in_flight is None and group == ("ABC", "HDG")
+    assert [e["purpose"] for e in h.of("order") if e["symbol"] == "HDG"] == ["hedge"]
