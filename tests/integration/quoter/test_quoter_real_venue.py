@@ -144,3 +144,70 @@ def test_quoter_meets_agreement_against_the_real_venue(tmp_path: Path) -> None:
     report = json.loads(res.output)
     assert report["pass"] is True
     assert report["days"][0]["obligations"]["presence"]["value"] >= 90
+
+
+def _mmsla(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "mmsla", *args], capture_output=True, text=True, timeout=30
+    )
+
+
+def test_cli_run_status_kill_and_sigterm(tmp_path: Path) -> None:
+    """`mmsla quoter run` as a process: status and kill from the CLI, SIGTERM exits 0."""
+    import time
+
+    port = _free_port()
+    venue = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "mmsla",
+            "venue",
+            "run",
+            "--config",
+            str(_venue_config(tmp_path, port)),
+        ],
+        stderr=subprocess.DEVNULL,
+    )
+    raw = yaml.safe_load((FIXTURES / "quoter" / "quoter.yaml").read_text())
+    raw["venue"]["port"] = port
+    raw["agreement"] = str(AGREEMENT)
+    control = f"tcp://127.0.0.1:{_free_port()}"
+    raw["endpoints"] = {"events": f"tcp://127.0.0.1:{_free_port()}", "control": control}
+    raw["output"] = {"quote_log": "quotes.csv", "fills": "fills.csv", "journal": "events.jsonl"}
+    cfg = tmp_path / "quoter.yaml"
+    cfg.write_text(yaml.safe_dump(raw))
+    quoter = subprocess.Popen(
+        [sys.executable, "-m", "mmsla", "quoter", "run", "--config", str(cfg)],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        status: dict[str, Any] = {}
+        for _ in range(100):
+            res = _mmsla("quoter", "status", "--config", str(cfg))
+            if res.returncode == 0:
+                status = json.loads(res.stdout)
+                if status["symbols"]["ABC"]["live_orders"] > 0:
+                    break
+            time.sleep(0.1)
+        assert status["logged_on"] is True and status["symbols"]["ABC"]["live_orders"] > 0
+        res = _mmsla("quoter", "kill", "--control", control, "--reason", "cli test")
+        assert res.returncode == 0 and json.loads(res.stdout)["state"] == "killed"
+        time.sleep(0.5)
+        status = json.loads(_mmsla("quoter", "status", "--control", control).stdout)
+        assert status["state"] == "killed" and status["symbols"]["ABC"]["live_orders"] == 0
+        res = _mmsla("quoter", "resume", "--control", control)
+        assert res.returncode == 0
+    finally:
+        quoter.send_signal(signal.SIGTERM)
+        rc = quoter.wait(20)
+        err = quoter.stderr.read() if quoter.stderr else ""
+        venue.send_signal(signal.SIGINT)
+        venue.wait(20)
+    assert rc == 0, err
+    assert "Traceback" not in err
+    rows = (tmp_path / "quotes.csv").read_text().splitlines()
+    assert len(rows) > 2
+    last = rows[-1].split(",")
+    assert last[2:6] == ["", "", "", ""], "shutdown leaves no resting quote"
