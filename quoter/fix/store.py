@@ -9,8 +9,8 @@ and cut off. `fsync` policy: "always" (every record), "batch" or "never". With
 "batch" and "never", `flush()` (which transports call once per I/O batch,
 before writing to the socket) hands the records to the OS, so a killed process
 loses nothing it has sent; "batch" also fsyncs, at most every
-`fsync_interval_s` (default 50 ms), so a power loss can lose at most that
-window; "never" leaves syncing to the OS.
+`fsync_interval_s` (default 50 ms) and on a background thread, so a power
+loss can lose about that window; "never" leaves syncing to the OS.
 
 Only application messages are stored; a ResendRequest for admin messages is
 answered with a SequenceReset-GapFill, as the FIX spec asks.
@@ -20,10 +20,13 @@ from __future__ import annotations
 
 import os
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Literal
 
 from mmsla.errors import ConfigError
+
+_SYNC_POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fix-store-fsync")
 
 FsyncPolicy = Literal["always", "batch", "never"]
 
@@ -79,6 +82,7 @@ class FileStore(MemoryStore):
         self.fsync_interval_s = fsync_interval_s
         self._last_fsync = 0.0
         self._unsynced = False
+        self._pending_sync: Future[None] | None = None
         if fsync not in ("always", "batch", "never"):
             raise ConfigError(f"fsync policy must be always, batch or never, not {fsync!r}")
         self.path = Path(path)
@@ -165,13 +169,20 @@ class FileStore(MemoryStore):
             self._unsynced = True
         if self._unsynced and self.fsync == "batch":
             now = time.monotonic()
-            if now - self._last_fsync >= self.fsync_interval_s:
-                os.fsync(self._file.fileno())
+            pending = self._pending_sync
+            if now - self._last_fsync >= self.fsync_interval_s and (
+                pending is None or pending.done()
+            ):
+                # fsync off the caller's thread (it releases the GIL): the records
+                # are already with the OS, this only narrows the power-loss window
+                self._pending_sync = _SYNC_POOL.submit(os.fsync, self._file.fileno())
                 self._last_fsync = now
                 self._unsynced = False
 
     def sync(self) -> None:
         """Flush and fsync now, whatever the policy."""
+        if self._pending_sync is not None:
+            self._pending_sync.result()
         self._file.flush()
         os.fsync(self._file.fileno())
         self._dirty = self._unsynced = False
