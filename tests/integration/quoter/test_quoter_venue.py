@@ -245,3 +245,49 @@ def test_quoter_against_venue_meets_agreement(tmp_path: Path) -> None:
     day = report["days"][0]
     assert day["obligations"]["presence"]["value"] >= 90
     assert report["pass"] is True
+
+
+async def _reconnect(tmp: Path) -> dict[str, Any]:
+    venue = ScriptedVenue(start_ns=START_NS, speed=30.0, seed=3)
+    await venue.acceptor.start()
+    app = QuoterApp(load_config(_config(tmp, venue.acceptor.port)))
+    eng = app.engine
+    run = asyncio.create_task(app.run())
+    stop = False
+
+    async def market() -> None:
+        while not stop:
+            venue.step()
+            await asyncio.sleep(0.02)
+
+    mkt = asyncio.create_task(market())
+    out: dict[str, Any] = {}
+    try:
+        assert await _until(lambda: len(venue.orders) >= 6, 10)
+        conn = venue.acceptor.conn
+        assert conn is not None
+        conn.close()  # the venue drops us (and cancels our orders)
+        assert await _until(lambda: not eng.logged_on, 3)
+        out["orders_after_drop"] = len(eng.orders.live_orders())
+        out["needs_rebuild"] = eng.risk.needs_rebuild
+        assert await _until(lambda: eng.logged_on and len(venue.orders) >= 6, 10)
+        out["rebuilt"] = not eng.risk.needs_rebuild
+    finally:
+        stop = True
+        await mkt
+        app.request_stop()
+        await asyncio.wait_for(run, 10)
+        await venue.acceptor.stop()
+    return out
+
+
+def test_disconnect_assumes_orders_gone_and_requotes_after_logon(tmp_path: Path) -> None:
+    out = asyncio.run(_reconnect(tmp_path))
+    assert out == {"orders_after_drop": 0, "needs_rebuild": True, "rebuilt": True}
+    events = [decode(line) for line in (tmp_path / "events.jsonl").read_bytes().splitlines()]
+    decisions = [e.get("decision") for e in events if e["type"] == "risk"]
+    assert "rebuild_required" in decisions and "rebuilt" in decisions
+    drop = next(e for e in events if e["type"] == "quote" and e["cause"] == "disconnect")
+    assert drop["bids"] == [] and drop["asks"] == []
+    later = [e for e in events if e["type"] == "quote" and e["seq"] > drop["seq"]]
+    assert any(e["bids"] and e["asks"] for e in later), "quoting resumed after the new logon"
