@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -12,7 +13,7 @@ from mmsla.errors import ConfigError
 from quoter.backtest.config import build_backtest_config
 from quoter.backtest.latency import ConstantLatency, LogNormalLatency
 
-QUOTER = {
+QUOTER: dict[str, Any] = {
     "venue": {"host": "h", "port": 1, "sender_comp_id": "MM1"},
     "symbols": [{"symbol": "XYZ", "tick": "1", "lot": "1"}],
     "pricing": {"spread": {"model": "fixed", "spread_ticks": 10}},
@@ -51,7 +52,7 @@ def test_config_latency_units_and_errors(tmp_path: Path) -> None:
     )
     assert c.feed_latency.ns == 1500 and c.order_latency.ns == 2000
     assert str(c.maker_fee_bps) == "-0.25" and str(c.taker_fee_bps) == "0.5"
-    bad = [
+    bad: list[tuple[dict[str, Any], str]] = [
         ({"feed_latency": {"model": "gauss", "us": 1}}, "not constant or lognormal"),
         ({"feed_latency": {"us": 1, "ns": 1}}, "exactly one"),
         ({"order_latency": {"model": "lognormal", "median_us": 1}}, "sigma"),
