@@ -210,8 +210,9 @@ def _from_store(
 )
 @click.option("--book-format", type=click.Choice(["lobster", "binance", "tardis"]))
 @click.option("--tick", help="--book: tick size (tardis; binance default 0.01)")
-@click.option("--lot", help="--book: lot size (tardis; binance default 0.00001)")
+@click.option("--lot", help="--book: lot size (tardis; binance default 0.00000001)")
 @click.option("--depth", type=click.IntRange(min=1), help="--book: levels that count as quotes")
+@click.argument("more_books", nargs=-1, type=click.Path(dir_okay=False), metavar="[BOOK_FILE]...")
 @click.option("--market", "market_path", type=click.Path(dir_okay=False))
 @click.option("--states", "states_path", type=click.Path(dir_okay=False))
 @click.option("--fills", "fills_path", type=click.Path(dir_okay=False))
@@ -236,6 +237,7 @@ def check(
     tick: str | None,
     lot: str | None,
     depth: int | None,
+    more_books: tuple[str, ...],
     market_path: str | None,
     states_path: str | None,
     fills_path: str | None,
@@ -247,6 +249,11 @@ def check(
     first, last = _day(from_day, "--from"), _day(to_day, "--to")
     if first is not None and last is not None and last < first:
         raise click.BadParameter("--to is before --from", param_hint="--to")
+    if more_books and not book_paths:
+        raise click.UsageError(
+            f"unexpected argument {more_books[0]!r} (more book files follow --book)"
+        )
+    book_paths = (*book_paths, *more_books)
     sources = [
         name
         for name, given in (("--quotes", quotes_path), ("--db", db_path), ("--book", book_paths))
