@@ -84,6 +84,22 @@ def _mids(store: EventStore, start_ns: int, end_ns: int) -> pd.DataFrame:
     return mids_frame(both)
 
 
+def mid_changes(mids: pd.DataFrame) -> pd.DataFrame:
+    """Rows of a `mids_frame` where the mid differs from the symbol's previous row.
+
+    A repeated mid changes no mark, markout or equity value, so the analytics
+    give the same figures from these rows (with the window pinned to the full
+    series' first and last instants, see `run_pnl_day`).
+    """
+    if len(mids) < 2:
+        return mids
+    sym = mids["symbol"].to_numpy()
+    mid = mids["mid"].to_numpy(np.float64)
+    keep = np.ones(len(mids), bool)
+    keep[1:] = (mid[1:] != mid[:-1]) | (sym[1:] != sym[:-1])
+    return mids[keep].reset_index(drop=True)
+
+
 def run_pnl_day(store: EventStore, agreement: Agreement, day: date) -> PnlDay:
     """PnL of the local calendar `day` (position flat at its start)."""
     tz = ZoneInfo(agreement.timezone)
@@ -93,9 +109,13 @@ def run_pnl_day(store: EventStore, agreement: Agreement, day: date) -> PnlDay:
     if raw.empty:
         empty_i = np.zeros(0, np.int64)
         return PnlDay(agreement, day, start, end, None, empty_i, np.zeros(0), {})
-    mids = _mids(store, start, end)
-    summary = summarise(raw, mids, interval_ns=INTERVAL_NS)
     fills = fills_frame(raw)
+    all_mids = _mids(store, start, end)
+    stamps = [fills["ts"].to_numpy(np.int64), all_mids["ts"].to_numpy(np.int64)]
+    first = min(int(t.min()) for t in stamps if t.size)
+    last = max(int(t.max()) for t in stamps if t.size)
+    mids = mid_changes(all_mids)
+    summary = summarise(raw, mids, interval_ns=INTERVAL_NS, start_ns=first, end_ns=last)
     # the curve at evenly spaced instants and at every fill (where the equity jumps)
     grid = np.concatenate(
         [

@@ -30,7 +30,7 @@ from mmsla.report.svg import Series, Tick, as_img, status_timeline, step_chart
 from mmsla.store import EventStore
 
 NS = 1_000_000_000
-LONGEST_LISTED = 25
+LONGEST_LISTED = 6
 INVENTORY_LINES = 6
 DASHES: tuple[str | None, ...] = (None, "4 2", "1 2", "6 2 1 2")
 

@@ -22,7 +22,7 @@ I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
 WIDTH = 680
 LEFT, RIGHT, TOP, BOTTOM = 56, 12, 10, 22
-INK, GREY, LIGHT = "#000", "#777", "#c8c8c8"
+INK, GREY, LIGHT, VALID = "#000", "#777", "#c8c8c8", "#9a9a9a"
 
 
 @dataclass(frozen=True)
@@ -145,26 +145,26 @@ def status_timeline(
         np.concatenate([[True], (fv_all[1:] != fv_all[:-1]) | (fi_all[1:] != fi_all[:-1])])
     )
     bounds = np.append(change, buckets)
+    # one path per colour (a rectangle per run as a subpath): few SVG nodes to draw
+    paths: dict[str, list[str]] = {INK: [], VALID: []}
     for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
         fv, fi = float(fv_all[a]), float(fi_all[a])
-        if fv <= 0 and fi <= 0:
-            continue
         x, w = float(xs[a]), float(xs[b] - xs[a]) + 0.05
         y = bar_top + bar_h
-        for frac, colour in ((fi, INK), (fv, "#9a9a9a")):
+        for frac, colour in ((fi, INK), (fv, VALID)):
             if frac > 0:
                 h = bar_h * frac
                 y -= h
-                body.append(
-                    f'<rect x="{x:.2f}" y="{y:.2f}" width="{w:.2f}" height="{h:.2f}" '
-                    f'fill="{colour}"/>'
-                )
+                paths[colour].append(f"M{x:.2f} {y:.2f}h{w:.2f}v{h:.2f}h{-w:.2f}z")
+    for colour, parts in paths.items():
+        if parts:
+            body.append(f'<path d="{"".join(parts)}" fill="{colour}"/>')
     body.append(f'<text x="2" y="{bar_top + 14}" font-size="8">status</text>')
     body += _axis(ticks, t0, t1, bar_top + bar_h, bar_h)
     lx = LEFT
     ly = bar_top + bar_h + 26
     for label, fill in (
-        ("valid", "#9a9a9a"),
+        ("valid", VALID),
         ("invalid (breach)", INK),
         ("excluded / not eligible", "url(#hatch)"),
     ):
@@ -189,8 +189,8 @@ def step_chart(
     limit_label: str | None = None,
     shade: Sequence[tuple[int, int]] = (),
     shade_label: str | None = None,
-    height: int = 150,
-    buckets: int = 600,
+    height: int = 112,
+    buckets: int = 320,
 ) -> str:
     """Step lines over [t0, t1] with an optional horizontal limit (dashed) and shaded spans."""
     reduced = [minmax_buckets(s.ts, s.y, t0, t1, buckets) for s in series]

@@ -143,3 +143,20 @@ def test_unknown_and_non_trading_days_are_input_errors(
 
 def test_fixture_path_exists() -> None:
     assert isinstance(DATA, Path) and (DATA / "quotes.csv").is_file()
+
+
+def test_pnl_equals_analytics_on_every_mid_row(store: EventStore, agreement: Agreement) -> None:
+    """Dropping repeated mids (a speed-up) leaves every PnL figure unchanged."""
+    from zoneinfo import ZoneInfo
+
+    from mmsla.analytics import summarise
+    from mmsla.jobs import pnl
+    from mmsla.obligations.calendar import local_ns
+
+    tz = ZoneInfo(agreement.timezone)
+    start, end = local_ns(tz, D2, 0), local_ns(tz, D2, 86400)
+    every = pnl._mids(store, start, end)
+    assert len(pnl.mid_changes(every)) < len(every)  # the fixture has repeated mids
+    ref = summarise(pnl._fills(store, start, end), every, interval_ns=pnl.INTERVAL_NS)
+    got = run_pnl_day(store, agreement, D2).summary
+    assert got is not None and got.to_dict() == ref.to_dict()

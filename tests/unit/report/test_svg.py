@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from mmsla.report.svg import Series, Tick, covered_ns, minmax_buckets, status_timeline, step_chart
@@ -47,4 +49,7 @@ def test_charts_are_svg_with_labels() -> None:
     bar = status_timeline(
         "s", 0, 100, ts[:2], ts[1:], np.asarray([True, False]), [Tick(0, "09:00")], buckets=10
     )
-    assert "invalid (breach)" in bar and 'fill="#000"' in bar
+    assert "invalid (breach)" in bar
+    # the invalid half (50..100) is one black rectangle over the right half of the bar
+    (black,) = re.findall(r'<path d="([^"]*)" fill="#000"/>', bar)
+    assert black.count("M") == 1
