@@ -184,6 +184,8 @@ def backtest(
         "trades": result.trades,
         "market_events": result.market_events,
         "messages": result.messages,
+        "start_ns": result.start_ns,
+        "end_ns": result.end_ns,
         "quote_rows": result.quote_rows,
         "wall_s": round(result.wall_s, 3),
         "events_per_s": round(result.market_events / result.wall_s) if result.wall_s else None,
