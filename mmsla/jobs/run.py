@@ -6,6 +6,7 @@ library users. Does not start processes or ingest files.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 
@@ -37,8 +38,16 @@ def run_daily(
     out = Path(out_dir)
     ext = "html" if html else "pdf"
     with EventStore.open(db_path) as store:
-        od = run_obligation_day(store, agreement, day)
-        pnl = run_pnl_day(store, agreement, day)
+        # the PnL job runs beside the obligation job on its own DuckDB cursor (DuckDB and
+        # NumPy release the GIL for most of both); results are stored afterwards in order
+        pnl_store = EventStore(store.con.cursor(), store.path)
+        try:
+            with ThreadPoolExecutor(max_workers=1) as pool:  # exit waits for the PnL job
+                pnl_future = pool.submit(run_pnl_day, pnl_store, agreement, day)
+                od = run_obligation_day(store, agreement, day)
+                pnl = pnl_future.result()
+        finally:
+            pnl_store.close()
         save_obligation_day(store, od)
         save_pnl_day(store, pnl)
         stem = f"{agreement.id}-{day.isoformat()}"

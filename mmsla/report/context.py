@@ -338,16 +338,10 @@ def daily_context(store: EventStore, od: ObligationDay) -> dict[str, Any]:
     instruments = []
     for sd in od.symbols:
         d = sd.result
-        shade = [
-            (int(s), int(e))
-            for s, e, st in zip(
-                sd.timeline.start_ns.tolist(),
-                sd.timeline.end_ns.tolist(),
-                sd.timeline.stressed.tolist(),
-                strict=True,
-            )
-            if st
-        ]
+        st = sd.timeline.stressed
+        shade = list(
+            zip(sd.timeline.start_ns[st].tolist(), sd.timeline.end_ns[st].tolist(), strict=True)
+        )
         spread_svg, size_svg = _limit_chart(sd, a, t0, t1, ticks, _merge(shade))
         instruments.append(
             {

@@ -46,6 +46,11 @@ def _fmt(v: float) -> str:
     return f"{v:.1f}"
 
 
+def _label(v: float) -> str:
+    """An axis value: thousands separators for large values, 4 significant digits otherwise."""
+    return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.4g}"
+
+
 def minmax_buckets(ts: I64, y: F64, t0: int, t1: int, buckets: int) -> tuple[I64, F64]:
     """At most 2 points per time bucket over [t0, t1): the bucket's min and max, in time order
     of bucket; the value in force at t0 is kept as the first point. NaNs are gaps (dropped)."""
@@ -222,7 +227,8 @@ def step_chart(
             f'stroke="{LIGHT}" stroke-width="0.5"/>'
         )
         body.append(
-            f'<text x="{LEFT - 4}" y="{y + 3:.1f}" font-size="8" text-anchor="end">{v:.4g}</text>'
+            f'<text x="{LEFT - 4}" y="{y + 3:.1f}" font-size="8" text-anchor="end">'
+            f"{_label(v)}</text>"
         )
     body.append(
         f'<text x="10" y="{TOP + plot_h / 2:.1f}" font-size="8" text-anchor="middle" '
