@@ -53,6 +53,12 @@ def pnl_summary(fills_path: Path, market: Any) -> dict[str, Any]:
             "inventory": None,
         }
     s = summarise(fills, mids, start_ns=int(b.ts_ns[0]), end_ns=int(b.ts_ns[-1]))
+    # summarise marks at a float mid; a mid is a multiple of tick/2, so the exact
+    # unrealised PnL is a multiple of tick * lot / 2: round the float noise away
+    exp = (b.tick * b.lot / 2).normalize().as_tuple().exponent
+    assert isinstance(exp, int)
+    unrealised = s.unrealised.quantize(Decimal(1).scaleb(exp))
+    total = s.realised + unrealised - s.fees.net
     side = fills["side"].str.lower()
     signed = [
         Decimal(q) if sd == "buy" else -Decimal(q) for q, sd in zip(fills["qty"], side, strict=True)
@@ -69,9 +75,9 @@ def pnl_summary(fills_path: Path, market: Any) -> dict[str, Any]:
         "sells": int((side == "sell").sum()),
         "maker": int((fills.get("liquidity", pd.Series(dtype=str)) == "maker").sum()),
         "realised": str(s.realised),
-        "unrealised": str(s.unrealised),
+        "unrealised": str(unrealised),
         "fees": str(s.fees.net),
-        "total": str(s.total),
+        "total": str(total),
         "notional": str(s.notional_traded),
         "position": str(path[-1]),
         "inventory": {

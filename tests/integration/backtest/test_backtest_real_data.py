@@ -92,8 +92,8 @@ def assert_pnl_matches(report: dict[str, Any], out: Path) -> None:
     assert Decimal(p["realised"]) == mine["realised"]
     assert Decimal(p["fees"]) == mine["fees"]
     assert Decimal(p["position"]) == mine["position"]
-    assert abs(Decimal(p["unrealised"]) - mine["unrealised"]) < Decimal("1e-6")
-    assert abs(Decimal(p["total"]) - mine["total"]) < Decimal("1e-6")
+    assert Decimal(p["unrealised"]) == mine["unrealised"]
+    assert Decimal(p["total"]) == mine["total"]
 
 
 def check(agreement: Path, out: Path) -> dict[str, Any]:
