@@ -3,7 +3,9 @@
 Setup (not timed): synthetic quote logs from `bench_store.write_partitions`
 (one trading day, 08:00-17:00 UTC), 2,000 fills, all ingested into a fresh
 DuckDB file. Timed: `mmsla.jobs.run_daily` (load from the store, obligation job
-with and without states, PnL job, persistence, charts, two PDFs). Target <= 10 s.
+with and without states, PnL job, persistence, charts, two PDFs), twice: the
+first call pays one-off imports and font loading, the second is a re-run of
+the same day (replacing the stored job rows). Target <= 10 s.
 
     .venv/bin/python -m bench report
 """
@@ -66,8 +68,10 @@ def main() -> None:
         print(f"   setup: ingested {SYMBOLS} x {ROWS:,} quote rows in {setup_s:.1f} s")
         out = root / "out"
         out.mkdir()
-        t0 = time.perf_counter()
-        paths = run_daily(db, root / "agreement.yaml", DAY0, out)
-        elapsed = time.perf_counter() - t0
+        for run in ("first run (imports weasyprint, loads fonts)", "second run (re-run, same day)"):
+            t0 = time.perf_counter()
+            paths = run_daily(db, root / "agreement.yaml", DAY0, out)
+            elapsed = time.perf_counter() - t0
+            print(f"   daily jobs + 2 PDFs, {run}: {elapsed:.2f} s (target <= 10 s)")
         sizes = ", ".join(f"{p.name} {p.stat().st_size / 1024:.0f} KiB" for p in paths)
-        print(f"   daily jobs + 2 PDFs: {elapsed:.2f} s (target <= 10 s); {sizes}")
+        print(f"   {sizes}")

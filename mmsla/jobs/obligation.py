@@ -156,6 +156,20 @@ def _window(q: QuoteArrays, start_ns: int, end_ns: int) -> QuoteArrays:
     )
 
 
+def _valid(start: I64, mask: npt.NDArray[np.uint16], d: DayResult) -> npt.NDArray[np.bool_]:
+    """Valid segments: no reason, or inside an episode forgiven by refresh-after-fill."""
+    valid: npt.NDArray[np.bool_] = np.asarray(mask == 0)
+    ep = d.breaches
+    if len(ep) and ep.forgiven.any():
+        a = np.searchsorted(start, ep.start_ns[ep.forgiven], side="left")
+        b = np.searchsorted(start, ep.end_ns[ep.forgiven], side="left")
+        delta = np.zeros(start.size + 1, np.int64)
+        np.add.at(delta, a, 1)
+        np.add.at(delta, b, -1)
+        valid |= np.cumsum(delta[:-1]) > 0
+    return valid
+
+
 def run_obligation_day(store: EventStore, agreement: Agreement, day: date) -> ObligationDay:
     """Evaluate `day` for every instrument in scope; InputError if the store has no quotes."""
     frame = require_trading_day(agreement, day)
@@ -196,7 +210,7 @@ def run_obligation_day(store: EventStore, agreement: Agreement, day: date) -> Ob
             SymbolDay(
                 d,
                 by_symbol[d.symbol],
-                Timeline(segs.start, segs.end, segs.mask == 0, segs.stressed),
+                Timeline(segs.start, segs.end, _valid(segs.start, segs.mask, d), segs.stressed),
                 None if q is None else _window(q, frame.start_ns, frame.end_ns),
             )
         )

@@ -126,7 +126,7 @@ def status_timeline(
     ends: I64,
     valid: npt.NDArray[np.bool_],
     ticks: Sequence[Tick],
-    buckets: int = 600,
+    buckets: int = 300,
 ) -> str:
     """A bar over [t0, t1): per bucket the shares of valid (grey), invalid (black) and
     excluded (hatched) time, stacked; exact at the bucket resolution."""

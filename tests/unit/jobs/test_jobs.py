@@ -68,6 +68,9 @@ def test_daily_figures_equal_check_on_the_files(
     # the chart timeline covers exactly the eligible time the engine counted
     tl = od.symbols[0].timeline
     assert int((tl.end_ns - tl.start_ns).sum()) == od.check.days[0].eligible_ns
+    # ... and its valid segments (forgiven refresh-after-fill stretches included) add up
+    # to the engine's valid time
+    assert int((tl.end_ns - tl.start_ns)[tl.valid].sum()) == od.check.days[0].valid_ns
 
 
 def test_obligation_save_is_idempotent(store: EventStore, agreement: Agreement) -> None:
