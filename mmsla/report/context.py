@@ -31,6 +31,13 @@ from mmsla.store import EventStore
 
 NS = 1_000_000_000
 LONGEST_LISTED = 6
+CHECK_NOTE = (
+    "the output of the mmsla check command below with each day's breaches list replaced by "
+    "its summary (count, total and longest seconds per reason set), plus each instrument's "
+    "headline figures with market states ignored (daily report) or what the remaining "
+    "trading days need (monthly report)"
+)
+PNL_NOTE = "the PnL summary of mmsla.analytics (decimals as strings) for the day"
 INVENTORY_LINES = 6
 DASHES: tuple[str | None, ...] = (None, "4 2", "1 2", "6 2 1 2")
 
@@ -304,7 +311,12 @@ def evidence(
     end_ns: int,
     figures: dict[str, Any],
     check_args: str,
+    *,
+    command: str | None = None,
+    note: str = CHECK_NOTE,
 ) -> dict[str, Any]:
+    """Provenance of the inputs, the figures' hash and how to reproduce them (`command`
+    replaces the default `mmsla check ...` line)."""
     files = input_files(store, start_ns, end_ns)
     by_kind: dict[str, str] = {}
     for f in files:
@@ -324,7 +336,8 @@ def evidence(
             {"kind": f.kind, "path": f.path, "sha256": f.sha256, "rows": f.rows} for f in files
         ],
         "data_sha256": figures_sha256(figures),
-        "command": " ".join(cmd),
+        "command": command or " ".join(cmd),
+        "note": note,
         "software": f"mmsla {__version__}",
         "several_files": len(files) > len(by_kind),
     }
@@ -495,7 +508,15 @@ def pnl_context(store: EventStore, p: PnlDay) -> dict[str, Any]:
             for b in s.by_symbol
         ]
     ctx["evidence"] = evidence(
-        store, a, p.start_ns, p.end_ns, figures, f"--from {day} --to {day} --format json"
+        store,
+        a,
+        p.start_ns,
+        p.end_ns,
+        figures,
+        "",
+        command=f"mmsla report pnl --db {store.path} --agreement "
+        f"{a.source or '<agreement file>'} --date {day} --out pnl.pdf",
+        note=PNL_NOTE,
     )
     return ctx
 
@@ -510,8 +531,16 @@ def monthly_context(store: EventStore, m: MonthToDate) -> dict[str, Any]:
             need = "month complete"
         elif n.status == "secured":
             need = "secured: passes whatever the remaining days bring"
+        elif n.status == "out_of_reach" and n.needed_days is not None:
+            need = (
+                f"out of reach: {n.needed_days} qualifying days needed, "
+                f"{n.remaining_days} remaining"
+            )
         elif n.status == "out_of_reach":
-            need = "out of reach on the remaining days"
+            need = (
+                f"out of reach: would need {pct(n.needed_pct)} on each of "
+                f"{n.remaining_days} remaining days"
+            )
         elif n.needed_days is not None:
             need = f"{n.needed_days} of {n.remaining_days} remaining days must qualify"
         else:
