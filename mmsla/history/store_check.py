@@ -2,7 +2,8 @@
 
 `iter_days` walks the symbols in scope and, per symbol, runs of at most
 `chunk_days` trading days: it loads that chunk's rows (plus the row in force at
-its start) with the store's loaders and runs `mmsla.obligations.check` on them,
+its start) with the store's loaders (top-of-book quotes with the exact fast loader
+`fast_quotes.load_top_quotes`) and runs `mmsla.obligations.check` on them,
 yielding one `DayResult` at a time, so a month of 120M rows never sits in memory
 at once. `check_store` collects them into the `CheckResult` that `mmsla check`
 gives on the same files (same days, breaches, months and verdict).
@@ -14,13 +15,19 @@ Does not write to the store or print.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import os
+import threading
+from collections import deque
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from mmsla.domain.agreement import Agreement
 from mmsla.errors import InputError
+from mmsla.history.fast_quotes import load_top_quotes
 from mmsla.obligations import CheckResult, DayResult
 from mmsla.obligations import check as run_check
 from mmsla.obligations.calendar import DayFrame, day_frame, local_date, trading_days
@@ -85,31 +92,78 @@ def _needs_market_rows(store: EventStore, agreement: Agreement, symbols: tuple[s
         )
 
 
+def _load_quotes(store: EventStore, symbol: str, start_ns: int, end_ns: int) -> dict[str, Any]:
+    fast = load_top_quotes(store.con, symbol, start_ns, end_ns)
+    if fast is None:  # deeper levels: the store's general loader
+        return dict(store.load_quotes(symbol=symbol, start_ns=start_ns, end_ns=end_ns))
+    return dict(fast)
+
+
+def evaluate_chunk(
+    store: EventStore, agreement: Agreement, symbol: str, frames: Sequence[DayFrame]
+) -> list[DayResult]:
+    """Day results of `symbol` over consecutive day `frames`, from that span's rows only."""
+    start_ns, end_ns = frames[0].start_ns, frames[-1].end_ns
+    quotes = _load_quotes(store, symbol, start_ns, end_ns)
+    if symbol not in quotes:  # nothing in force yet: the symbol is all NO_QUOTE here
+        quotes = {symbol: empty_quotes(symbol)}
+    result = run_check(
+        agreement,
+        quotes,
+        market=store.load_market(symbol=symbol, start_ns=start_ns, end_ns=end_ns),
+        states=store.load_states(symbol=symbol, start_ns=start_ns, end_ns=end_ns),
+        fills=store.load_fills(symbol=symbol, start_ns=start_ns, end_ns=end_ns),
+        first_day=frames[0].day,
+        last_day=frames[-1].day,
+    )
+    return [d for d in result.days if d.symbol == symbol]
+
+
 def iter_days(
-    store: EventStore, agreement: Agreement, scope: Scope, *, chunk_days: int = DEFAULT_CHUNK_DAYS
+    store: EventStore,
+    agreement: Agreement,
+    scope: Scope,
+    *,
+    chunk_days: int = DEFAULT_CHUNK_DAYS,
+    workers: int | None = None,
 ) -> Iterator[DayResult]:
-    """Day results of every symbol in scope, symbol by symbol, days in order."""
+    """Day results of every symbol in scope, symbol by symbol, days in order.
+
+    Chunks run on `workers` threads (default: up to 2 CPUs), each with its own DuckDB
+    cursor; at most `workers` chunks are in flight, so memory stays bounded.
+    """
     _needs_market_rows(store, agreement, scope.symbols)
     frames = scope.frames
-    for symbol in scope.symbols:
-        for k in range(0, len(frames), chunk_days):
-            part = frames[k : k + chunk_days]
-            start_ns, end_ns = part[0].start_ns, part[-1].end_ns
-            quotes = store.load_quotes(symbol=symbol, start_ns=start_ns, end_ns=end_ns)
-            if symbol not in quotes:  # nothing in force yet: the symbol is all NO_QUOTE here
-                quotes = {symbol: empty_quotes(symbol)}
-            market = store.load_market(symbol=symbol, start_ns=start_ns, end_ns=end_ns)
-            result = run_check(
-                agreement,
-                quotes,
-                market=market,
-                states=store.load_states(symbol=symbol, start_ns=start_ns, end_ns=end_ns),
-                fills=store.load_fills(symbol=symbol, start_ns=start_ns, end_ns=end_ns),
-                first_day=part[0].day,
-                last_day=part[-1].day,
-            )
-            del quotes, market
-            yield from (d for d in result.days if d.symbol == symbol)
+    tasks = [
+        (symbol, frames[k : k + chunk_days])
+        for symbol in scope.symbols
+        for k in range(0, len(frames), chunk_days)
+    ]
+    n = workers if workers is not None else min(2, os.cpu_count() or 1)
+    if n <= 1 or len(tasks) <= 1:
+        for symbol, part in tasks:
+            yield from evaluate_chunk(store, agreement, symbol, part)
+        return
+    local = threading.local()
+
+    def run(task: tuple[str, Sequence[DayFrame]]) -> list[DayResult]:
+        if not hasattr(local, "store"):
+            local.store = EventStore(store.con.cursor(), store.path)
+        return evaluate_chunk(local.store, agreement, *task)
+
+    with ThreadPoolExecutor(max_workers=n) as pool:
+        pending: deque[Future[list[DayResult]]] = deque()
+        todo = iter(tasks)
+        for task in todo:
+            pending.append(pool.submit(run, task))
+            if len(pending) >= n:
+                break
+        while pending:
+            done = pending.popleft().result()
+            nxt = next(todo, None)
+            if nxt is not None:
+                pending.append(pool.submit(run, nxt))
+            yield from done
 
 
 def check_store(
@@ -120,10 +174,13 @@ def check_store(
     first_day: date | None = None,
     last_day: date | None = None,
     chunk_days: int = DEFAULT_CHUNK_DAYS,
+    workers: int | None = None,
 ) -> CheckResult:
     """The full `CheckResult` (days, breaches, months, verdict) from store data."""
     scope = resolve_scope(store, agreement, symbol=symbol, first_day=first_day, last_day=last_day)
-    days = sorted(iter_days(store, agreement, scope, chunk_days=chunk_days), key=_order)
+    days = sorted(
+        iter_days(store, agreement, scope, chunk_days=chunk_days, workers=workers), key=_order
+    )
     months = roll_up(agreement.monthly, days) if agreement.monthly is not None else []
     return CheckResult(
         agreement.id, agreement.version, agreement.timezone, tuple(days), tuple(months)

@@ -62,6 +62,7 @@ def uptime(
     first_day: date | None = None,
     last_day: date | None = None,
     chunk_days: int = DEFAULT_CHUNK_DAYS,
+    workers: int | None = None,
 ) -> Uptime:
     """Uptime buckets of every symbol in scope (see `buckets` for the figures)."""
     if by not in BUCKETS:
@@ -72,7 +73,7 @@ def uptime(
     light: list[DayResult] = []
     day_rows: list[UptimeRow] = []
     rows: list[UptimeRow] = []
-    for d in iter_days(store, agreement, scope, chunk_days=chunk_days):
+    for d in iter_days(store, agreement, scope, chunk_days=chunk_days, workers=workers):
         row = day_row(d)
         day_rows.append(row)
         if by == "hour":

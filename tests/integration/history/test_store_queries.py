@@ -58,11 +58,15 @@ def file_check(agreement_path: Path, **kw: Any) -> CheckResult:
 
 
 @pytest.mark.parametrize("agreement_path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
-@pytest.mark.parametrize("chunk_days", [1, 10])
-def test_check_store_equals_file_check(db: Path, agreement_path: Path, chunk_days: int) -> None:
+@pytest.mark.parametrize(("chunk_days", "workers"), [(1, 1), (1, 2), (10, 1), (10, 2)])
+def test_check_store_equals_file_check(
+    db: Path, agreement_path: Path, chunk_days: int, workers: int
+) -> None:
     want = file_check(agreement_path).to_json()
     with EventStore.open(db, read_only=True) as store:
-        got = check_store(store, load_agreement(agreement_path), chunk_days=chunk_days)
+        got = check_store(
+            store, load_agreement(agreement_path), chunk_days=chunk_days, workers=workers
+        )
     assert want["days"], "the fixture must give evaluated days"
     assert got.to_json() == want
 
