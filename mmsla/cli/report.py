@@ -110,3 +110,21 @@ def monthly(
         path = write_report("monthly.html", monthly_context(store, mtd), Path(out_path), html=html)
     verdict = "PASS" if all(m.passed for m in mtd.check.months) else "FAIL"
     click.echo(f"{agreement.id} {month} through {mtd.through}: {verdict}; wrote {path}")
+
+
+@report.command("run")
+@_db
+@_agreement
+@click.option("--date", "day", required=True, metavar="YYYY-MM-DD")
+@click.option(
+    "--out-dir", "out_dir", required=True, type=click.Path(file_okay=False), help="existing folder"
+)
+@_html
+def run(db_path: str, agreement_path: str, day: str, out_dir: str, html: bool) -> None:
+    """Run the daily jobs and write the obligation and PnL reports into OUT_DIR."""
+    from mmsla.jobs import run_daily
+
+    if not Path(db_path).exists():
+        raise InputError(db_path, "no such database")
+    for path in run_daily(db_path, agreement_path, _day(day), out_dir, html=html):
+        click.echo(f"wrote {path}")

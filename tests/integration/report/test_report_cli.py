@@ -234,3 +234,41 @@ def test_bad_date_is_one_line_exit_2_and_no_file(
     assert r.returncode == 2
     assert len(r.stderr.strip().splitlines()) == 1 and message in r.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_run_writes_both_reports(db: Path, tmp_path: Path) -> None:
+    r = mmsla(
+        "report",
+        "run",
+        "--db",
+        str(db),
+        "--agreement",
+        str(AGREEMENT),
+        "--date",
+        DAY,
+        "--out-dir",
+        str(tmp_path),
+    )
+    assert r.returncode == 0, r.stderr
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == [f"xetra-ds-abc-{DAY}-obligations.pdf", f"xetra-ds-abc-{DAY}-pnl.pdf"]
+    assert "Daily PnL report" in pdf_text(tmp_path / names[1])
+
+
+def test_missing_database_is_one_line_exit_2(tmp_path: Path) -> None:
+    out = tmp_path / "x.pdf"
+    r = mmsla(
+        "report",
+        "daily",
+        "--db",
+        str(tmp_path / "none.duckdb"),
+        "--agreement",
+        str(AGREEMENT),
+        "--date",
+        DAY,
+        "--out",
+        str(out),
+    )
+    assert r.returncode == 2 and "no such database" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
+    assert list(tmp_path.iterdir()) == []

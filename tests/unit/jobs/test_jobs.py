@@ -163,3 +163,38 @@ def test_pnl_equals_analytics_on_every_mid_row(store: EventStore, agreement: Agr
     ref = summarise(pnl._fills(store, start, end), every, interval_ns=pnl.INTERVAL_NS)
     got = run_pnl_day(store, agreement, D2).summary
     assert got is not None and got.to_dict() == ref.to_dict()
+
+
+@pytest.mark.parametrize(
+    "monthly",
+    [
+        "monthly: {mode: pooled_time, min_pct: 30}",
+        "monthly: {mode: qualifying_days, daily_min_pct: 40, min_days_pct: 50}",
+    ],
+)
+def test_month_needs_other_modes(store: EventStore, tmp_path: Path, monthly: str) -> None:
+    text = AGREEMENT.read_text()
+    head = text[: text.index("monthly:")]
+    path = tmp_path / "agreement.yaml"
+    path.write_text(head + monthly + "\n")
+    agreement = load_agreement(str(path))
+    mtd = run_month(store, agreement, "2026-11")
+    ref = file_check(agreement, D1, D2)
+    assert [m.to_json() for m in mtd.check.months] == [m.to_json() for m in ref.months]
+    (need,) = mtd.needs
+    assert need.remaining_days == 4
+    if agreement.monthly is not None and agreement.monthly.mode == "pooled_time":
+        # 4 remaining days of 09:00-17:30 minus two 2-minute exclusions (no DST change)
+        rest_ns = 4 * (8 * 3600 + 26 * 60) * 10**9
+        valid = sum(d.valid_ns for d in ref.days)
+        eligible = sum(d.eligible_ns for d in ref.days)
+        needed = (Fraction(30, 100) * (eligible + rest_ns) - valid) / rest_ns
+        assert need.needed_pct == pytest.approx(float(needed * 100))
+        assert need.status == "open"
+    else:
+        # the 23rd qualifies (42.2% >= 40), the 24th does not: 50% of 6 days = 3, so 2 more
+        assert [d.presence_pct is not None and d.presence_pct >= 40 for d in ref.days] == [
+            True,
+            False,
+        ]
+        assert need.needed_days == 2 and need.status == "open"
