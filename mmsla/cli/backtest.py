@@ -23,20 +23,21 @@ import pandas as pd
 _NS_PER_MIN = 60 * 1_000_000_000
 
 
-def pnl_summary(fills_path: Path, market: Any) -> dict[str, Any]:
-    """PnL, fills and inventory path of a backtest's fills CSV, marked at the recorded mids."""
+def pnl_summary(
+    fills_path: Path, market_path: Path, tick: Decimal, lot: Decimal, start_ns: int, end_ns: int
+) -> dict[str, Any]:
+    """PnL, fills and inventory path of a backtest's fills CSV, marked at the market file's mids."""
     from mmsla.analytics import summarise
 
     fills = pd.read_csv(fills_path, dtype=str, keep_default_na=False)
     fills["ts"] = fills["ts"].astype(np.int64)
-    b = market.book
-    two = (b.bid_qty[:, 0] > 0) & (b.ask_qty[:, 0] > 0)
-    tick = float(b.tick)
+    mkt = pd.read_csv(market_path, dtype={"symbol": str})
+    mkt = mkt[mkt["bid_px"].notna() & mkt["ask_px"].notna()]
     mids = pd.DataFrame(
         {
-            "ts": b.ts_ns[two],
-            "symbol": b.symbol,
-            "mid": (b.bid_px[two, 0] + b.ask_px[two, 0]) * (tick / 2.0),
+            "ts": mkt["ts"].to_numpy(np.int64),
+            "symbol": mkt["symbol"].to_numpy(),
+            "mid": (mkt["bid_px"].to_numpy(np.float64) + mkt["ask_px"].to_numpy(np.float64)) / 2,
         }
     )
     if len(fills) == 0:
@@ -52,10 +53,10 @@ def pnl_summary(fills_path: Path, market: Any) -> dict[str, Any]:
             "position": "0",
             "inventory": None,
         }
-    s = summarise(fills, mids, start_ns=int(b.ts_ns[0]), end_ns=int(b.ts_ns[-1]))
+    s = summarise(fills, mids, start_ns=start_ns, end_ns=end_ns)
     # summarise marks at a float mid; a mid is a multiple of tick/2, so the exact
     # unrealised PnL is a multiple of tick * lot / 2: round the float noise away
-    exp = (b.tick * b.lot / 2).normalize().as_tuple().exponent
+    exp = (tick * lot / 2).normalize().as_tuple().exponent
     assert isinstance(exp, int)
     unrealised = s.unrealised.quantize(Decimal(1).scaleb(exp))
     total = s.realised + unrealised - s.fees.net
@@ -127,7 +128,6 @@ def _verdict(agreement_path: str, out: Path) -> dict[str, Any]:
 @click.option(
     "--data",
     "data_paths",
-    required=True,
     multiple=True,
     type=click.Path(dir_okay=False),
     help="recorded market file(s); Binance days in order",
@@ -135,7 +135,7 @@ def _verdict(agreement_path: str, out: Path) -> dict[str, Any]:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["lobster", "binance"]),
+    type=click.Choice(["lobster", "binance", "synthetic"]),
     default="lobster",
     show_default=True,
 )
@@ -169,22 +169,30 @@ def backtest(
     from quoter.venue.replay import lobster_phases
 
     config = load_backtest_config(config_path)
+    if fmt == "synthetic":
+        if data_paths:
+            raise click.UsageError("--format synthetic takes no --data")
+        if config.synthetic is None:
+            raise click.UsageError(f"{config_path}: --format synthetic needs a synthetic: section")
+    elif not data_paths:
+        raise click.UsageError(f"--format {fmt} needs --data")
     if agreement_path is not None:
         from mmsla.agreement import load_agreement
 
         load_agreement(agreement_path)  # bad agreement: fail before the run
-    market = read_book(list(data_paths), fmt)
+    market = None if fmt == "synthetic" else read_book(list(data_paths), fmt)
     phases: list[Any] = []
     if fmt == "lobster":
         from mmsla.io.lobster import read_lobster_halts
 
         phases = lobster_phases([(h.ts_ns, h.kind) for h in read_lobster_halts(data_paths[0])])
-    if minutes is not None:
+    if minutes is not None and market is not None:
         market = head_market(market, int(minutes * _NS_PER_MIN))
     out = Path(out_dir)
+    inst = config.quoter.symbols[0].instrument
     result = Backtest(config, market, out_dir=out, seed=seed, phases=phases).run()
     report: dict[str, Any] = {
-        "symbol": market.book.symbol,
+        "symbol": config.quoter.symbols[0].symbol,
         "seed": seed,
         "frames": result.frames,
         "trades": result.trades,
@@ -196,7 +204,14 @@ def backtest(
         "wall_s": round(result.wall_s, 3),
         "events_per_s": round(result.market_events / result.wall_s) if result.wall_s else None,
         "out": str(out),
-        "pnl": pnl_summary(result.fills_path, market),
+        "pnl": pnl_summary(
+            result.fills_path,
+            result.market_path,
+            inst.tick,
+            inst.lot,
+            result.start_ns,
+            result.end_ns,
+        ),
     }
     if agreement_path is not None:
         report["agreement"] = _verdict(agreement_path, out)

@@ -8,6 +8,12 @@ queue_model: conservative         # conservative | random  (quoter.venue.replay.
 feed_latency: {model: constant, us: 0}          # venue -> quoter (market data, reports)
 order_latency: {model: lognormal, median_us: 250, sigma: 0.5}   # quoter -> venue
 fees: {maker_bps: 0, taker_bps: 0}   # venue fees in bps of notional, negative = rebate
+synthetic:                        # only for `--format synthetic` (quoter.venue.synthetic)
+  start: "2026-01-05T09:00:00Z"   # UTC start of the simulated market
+  duration_s: 600
+  mid_px: 100                     # every other key: a SyntheticParams field
+  intensity_a_per_s: 2.0
+  intensity_k_per_px: 20.0
 ```
 Latency models: `constant` (`us` or `ns`) or `lognormal` (`median_us` or
 `median_ns`, `sigma`), seeded from the run's seed. The quoter section is
@@ -20,6 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -30,10 +37,44 @@ from mmsla.errors import ConfigError
 from quoter.backtest.latency import ConstantLatency, LatencyModel, LogNormalLatency
 from quoter.config import QuoterConfig, build_config, load_config
 from quoter.venue.replay import QueueModel
+from quoter.venue.synthetic import SyntheticParams
 
-__all__ = ["BacktestConfig", "LatencySpec", "build_backtest_config", "load_backtest_config"]
+__all__ = [
+    "BacktestConfig",
+    "LatencySpec",
+    "SyntheticSpec",
+    "build_backtest_config",
+    "load_backtest_config",
+]
 
-_KEYS = frozenset({"quoter", "queue_model", "feed_latency", "order_latency", "fees"})
+_KEYS = frozenset({"quoter", "queue_model", "feed_latency", "order_latency", "fees", "synthetic"})
+_SYN_KEYS = frozenset(
+    {
+        "intensity_a_per_s",
+        "intensity_k_per_px",
+        "taker_qty_lots",
+        "sigma_px_per_sqrt_s",
+        "jump_rate_per_s",
+        "jump_sigma_px",
+        "dt_ms",
+        "bg_levels",
+        "bg_qty_lots",
+        "bg_offset_ticks",
+        "bg_spacing_ticks",
+        "stress_vol_px_per_sqrt_s",
+        "stress_window_s",
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SyntheticSpec:
+    """A synthetic market to replay instead of a recording: start, length, parameters
+    (the seed of `params` is replaced by the run's seed)."""
+
+    start_ns: int
+    duration_ns: int
+    params: SyntheticParams
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +99,7 @@ class BacktestConfig:
     order_latency: LatencySpec = LatencySpec()
     maker_fee_bps: Decimal = Decimal(0)
     taker_fee_bps: Decimal = Decimal(0)
+    synthetic: SyntheticSpec | None = None
     path: str = "<config>"
 
 
@@ -124,6 +166,39 @@ def _fee(fees: Mapping[str, Any], key: str, where: str) -> Decimal:
     return d
 
 
+def _synthetic(spec: object, where: str) -> SyntheticSpec:
+    if not isinstance(spec, Mapping):
+        raise ConfigError(f"{where}: expected a mapping")
+    for key in ("start", "duration_s", "mid_px"):
+        if key not in spec:
+            raise ConfigError(f"{where}: {key}: required")
+    extra = set(spec) - _SYN_KEYS - {"start", "duration_s", "mid_px"}
+    if extra:
+        raise ConfigError(f"{where}: unknown key {sorted(map(str, extra))[0]!r}")
+    start = spec["start"]
+    try:
+        when = start if isinstance(start, datetime) else datetime.fromisoformat(str(start))
+    except ValueError:
+        raise ConfigError(f"{where}: start: {start!r} is not an ISO date-time") from None
+    if when.tzinfo is None:
+        raise ConfigError(f"{where}: start: give the UTC offset (e.g. ...Z)")
+    epoch = datetime(1970, 1, 1, tzinfo=UTC)
+    delta = when - epoch
+    start_ns = (delta.days * 86_400 + delta.seconds) * 1_000_000_000 + delta.microseconds * 1000
+    try:
+        duration = Decimal(str(spec["duration_s"]))
+        mid = Decimal(str(spec["mid_px"]))
+    except InvalidOperation:
+        raise ConfigError(f"{where}: duration_s and mid_px must be numbers") from None
+    if not duration.is_finite() or duration <= 0 or not mid.is_finite() or mid <= 0:
+        raise ConfigError(f"{where}: duration_s and mid_px must be positive")
+    try:
+        params = SyntheticParams(mid_px=mid, **{k: spec[k] for k in _SYN_KEYS if k in spec})
+    except (TypeError, ValueError) as e:
+        raise ConfigError(f"{where}: {e}") from None
+    return SyntheticSpec(start_ns, int(duration * 1_000_000_000), params)
+
+
 def build_backtest_config(
     data: object, *, source: str = "<config>", base_dir: Path | None = None
 ) -> BacktestConfig:
@@ -158,5 +233,8 @@ def build_backtest_config(
         order_latency=_latency(data.get("order_latency", {"us": 0}), f"{source}: order_latency"),
         maker_fee_bps=_fee(fees, "maker_bps", f"{source}: fees"),
         taker_fee_bps=_fee(fees, "taker_bps", f"{source}: fees"),
+        synthetic=None
+        if data.get("synthetic") is None
+        else _synthetic(data["synthetic"], f"{source}: synthetic"),
         path=source,
     )

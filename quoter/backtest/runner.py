@@ -22,6 +22,11 @@ time it has seen (as live; MDEntryTime has microsecond precision), so the quote
 log's `ts` is recorded market time. At the end the quoter cancels its orders
 (like a live clean stop) and the remaining messages are delivered.
 
+Synthetic mode (`market` None): the config's `synthetic` section drives a
+seeded `quoter.venue.synthetic.SyntheticMarket` for its duration instead of a
+recording; `market.csv` is then the venue book's best bid/offer (our own
+orders included, as the live venue's market file).
+
 Deterministic: same config, data and seed -> byte-identical output files (the
 seed drives the random queue model and lognormal latencies; there is no wall
 clock in the loop). Files written into `out_dir`: `quotes.csv` (quote log),
@@ -50,11 +55,12 @@ from quoter.backtest.config import BacktestConfig
 from quoter.fix.codec.framing import RawMessage
 from quoter.fix.session import Session
 from quoter.quote_log import QuoteLogWriter
-from quoter.venue.events import Event, TradingPhase
+from quoter.venue.events import BookChanged, Event, TradingPhase
 from quoter.venue.gateway import Gateway, Member
 from quoter.venue.matching import MatchingEngine
 from quoter.venue.replay import REPLAY, QueueModel, ReplaySource
 from quoter.venue.rules import SymbolSpec, VenueRules
+from quoter.venue.synthetic import MAKER, TAKER, SyntheticMarket
 
 __all__ = [
     "Backtest",
@@ -181,30 +187,93 @@ def write_market_reference(market: RecordedMarket, path: Path) -> int:
     return n
 
 
+class _BboRecorder:
+    """The venue book's best bid/offer after each event that changed it (synthetic mode)."""
+
+    def __init__(self, spec: SymbolSpec) -> None:
+        self.spec = spec
+        self.rows: list[str] = []
+        self._last: tuple[Any, Any] | None = None
+
+    def observe(self, events: list[Event]) -> None:
+        for e in events:
+            if type(e) is not BookChanged:
+                continue
+            assert isinstance(e, BookChanged)
+            top = (e.bids[0] if e.bids else None, e.asks[0] if e.asks else None)
+            if top == self._last:
+                continue
+            self._last = top
+            bid, ask = top
+            sp = self.spec
+            self.rows.append(
+                ",".join(
+                    [
+                        str(e.ts_ns),
+                        e.symbol,
+                        "" if bid is None else format(sp.px(bid[0]), "f"),
+                        "" if ask is None else format(sp.px(ask[0]), "f"),
+                        "" if bid is None else format(sp.qty(bid[1]), "f"),
+                        "" if ask is None else format(sp.qty(ask[1]), "f"),
+                    ]
+                )
+            )
+
+    def write(self, path: Path) -> int:
+        head = "ts,symbol,bid_px,ask_px,bid_qty,ask_qty"
+        path.write_text("\n".join([head, *self.rows]) + "\n", encoding="ascii")
+        return len(self.rows)
+
+
+class _Bounded:
+    """A synthetic market that ends at `end_ns` (it would run for ever)."""
+
+    def __init__(self, market: SyntheticMarket, end_ns: int) -> None:
+        self.market = market
+        self.end_ns = end_ns
+        self.steps = 0
+
+    def next_event_ns(self) -> int | None:
+        t = self.market.next_event_ns()
+        return t if t <= self.end_ns else None
+
+    def step(self, now_ns: int) -> list[Event]:
+        self.steps += 1
+        return self.market.step(now_ns)
+
+
 class Backtest:
-    """One backtest run (see the module docstring). `run()` once."""
+    """One backtest run (see the module docstring). `run()` once.
+
+    `market` None = the config's synthetic market (seeded with `seed`)."""
 
     def __init__(
         self,
         config: BacktestConfig,
-        market: RecordedMarket,
+        market: RecordedMarket | None,
         *,
         out_dir: str | Path,
         seed: int = 0,
         phases: Sequence[tuple[int, TradingPhase, str]] = (),
     ) -> None:
         qc = config.quoter
-        book = market.book
-        if len(book) == 0:
-            raise ConfigError(f"{book.symbol}: the recording has no book frames")
+        if market is None:
+            if config.synthetic is None:
+                raise ConfigError(f"{config.path}: synthetic: required without a recording")
+            symbol = qc.symbols[0].symbol
+        else:
+            book = market.book
+            if len(book) == 0:
+                raise ConfigError(f"{book.symbol}: the recording has no book frames")
+            symbol = book.symbol
         syms = [s.symbol for s in qc.symbols]
-        if syms != [book.symbol]:
+        if syms != [symbol]:
             raise ConfigError(
-                f"{config.path}: the backtest replays one symbol ({book.symbol}); "
+                f"{config.path}: the backtest replays one symbol ({symbol}); "
                 f"the quoter config lists {', '.join(syms) or 'none'}"
             )
         inst = qc.symbols[0].instrument
-        if inst.tick != book.tick or inst.lot != book.lot:
+        if market is not None and (inst.tick != book.tick or inst.lot != book.lot):
             raise ConfigError(
                 f"{config.path}: {book.symbol}: quoter tick/lot {inst.tick}/{inst.lot} differ "
                 f"from the recording's {book.tick}/{book.lot}"
@@ -218,16 +287,40 @@ class Backtest:
         self.market_path = self.out_dir / "market.csv"
         for p in (self.quotes_path, self.fills_path, self.market_path):
             p.unlink(missing_ok=True)  # the writers append: start afresh
-        self.engine, self.replay, self.spec = build_venue(
-            market,
-            queue_model=config.queue_model,
-            seed=seed,
-            phases=phases,
-            maker_fee_bps=config.maker_fee_bps,
-            taker_fee_bps=config.taker_fee_bps,
-            book_depth=max(5, qc.venue.md_depth),
-        )
-        self.now = int(book.ts_ns[0])
+        depth = max(5, qc.venue.md_depth)
+        self._bbo: _BboRecorder | None = None
+        self.replay: ReplaySource | None = None
+        self.synthetic: _Bounded | None = None
+        self.source: ReplaySource | _Bounded
+        if market is None:
+            syn = config.synthetic
+            assert syn is not None
+            self.spec = SymbolSpec(
+                symbol, inst.tick, inst.lot, config.maker_fee_bps, config.taker_fee_bps
+            )
+            self.engine = MatchingEngine(
+                [self.spec], VenueRules(book_depth=depth), system_members=[MAKER, TAKER]
+            )
+            params = replace(syn.params, seed=seed)
+            self.synthetic = _Bounded(
+                SyntheticMarket(self.engine, symbol, params, syn.start_ns),
+                syn.start_ns + syn.duration_ns,
+            )
+            self.source = self.synthetic
+            self._bbo = _BboRecorder(self.spec)
+            self.now = syn.start_ns
+        else:
+            self.engine, self.replay, self.spec = build_venue(
+                market,
+                queue_model=config.queue_model,
+                seed=seed,
+                phases=phases,
+                maker_fee_bps=config.maker_fee_bps,
+                taker_fee_bps=config.taker_fee_bps,
+                book_depth=depth,
+            )
+            self.source = self.replay
+            self.now = int(market.book.ts_ns[0])
         self._feed_latency = config.feed_latency.build(seed * 2 + 1)
         self._order_latency = config.order_latency.build(seed * 2 + 2)
         self._heap: list[tuple[int, int, bool, RawMessage]] = []
@@ -235,6 +328,8 @@ class Backtest:
         self._last_due = {True: self.now, False: self.now}
         member = qc.venue.sender_comp_id
         self.gateway = Gateway(self.engine, [self.spec], [Member(member, "", "")], lambda: self.now)
+        if self._bbo is not None:
+            self.gateway.observers.append(self._bbo.observe)
         self.quote_log = QuoteLogWriter(self.quotes_path, levels=max(1, qc.ladder.levels))
         self.fills = FillsWriter(self.fills_path)
         self.published: dict[str, int] = {}
@@ -290,7 +385,7 @@ class Backtest:
     def run(self) -> BacktestResult:
         t0 = time.perf_counter()
         sym = self.spec.symbol
-        engine, replay, heap = self.engine, self.replay, self._heap
+        engine, replay, heap = self.engine, self.source, self._heap
         start = self.now
         self.gateway.on_logon(cast(Session, self._venue_end))
         self._dispatch(engine.set_phase(sym, engine.phase(sym), self.now))
@@ -316,10 +411,19 @@ class Backtest:
             deliver()
         self.quote_log.close()
         self.fills.close()
-        write_market_reference(self.market, self.market_path)
+        if self._bbo is not None:
+            self._bbo.write(self.market_path)
+        else:
+            assert self.market is not None
+            write_market_reference(self.market, self.market_path)
+        if self.synthetic is not None:
+            frames, trades = self.synthetic.steps, self.synthetic.market.arrivals
+        else:
+            assert self.market is not None and self.replay is not None
+            frames, trades = len(self.replay), len(self.market.trades.ts_ns)
         return BacktestResult(
-            frames=len(replay),
-            trades=len(self.market.trades.ts_ns),
+            frames=frames,
+            trades=trades,
             messages=self._n,
             quote_rows=self.quote_log.rows,
             fills=self.fills.rows,
