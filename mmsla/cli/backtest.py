@@ -149,6 +149,7 @@ def _verdict(agreement_path: str, out: Path) -> dict[str, Any]:
     type=click.FloatRange(min=0, min_open=True),
     help="replay only the first M minutes of the recording",
 )
+@click.option("--events", is_flag=True, help="also write every published event to events.jsonl")
 @click.option(
     "--output", "output_fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
@@ -160,6 +161,7 @@ def backtest(
     out_dir: str,
     agreement_path: str | None,
     minutes: float | None,
+    events: bool,
     output_fmt: str,
 ) -> None:
     """Replay a recorded market against the live quoter core; print PnL and the verdict."""
@@ -190,7 +192,7 @@ def backtest(
         market = head_market(market, int(minutes * _NS_PER_MIN))
     out = Path(out_dir)
     inst = config.quoter.symbols[0].instrument
-    result = Backtest(config, market, out_dir=out, seed=seed, phases=phases).run()
+    result = Backtest(config, market, out_dir=out, seed=seed, phases=phases, events=events).run()
     report: dict[str, Any] = {
         "symbol": config.quoter.symbols[0].symbol,
         "seed": seed,

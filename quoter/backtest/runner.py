@@ -31,7 +31,11 @@ Deterministic: same config, data and seed -> byte-identical output files (the
 seed drives the random queue model and lognormal latencies; there is no wall
 clock in the loop). Files written into `out_dir`: `quotes.csv` (quote log),
 `fills.csv`, `market.csv` (the recorded market's best bid/offer, one row per
-change). Not here: reading data files, PnL figures, printing (the CLI).
+change) and, with `events=True`, `events.jsonl`: every event the quoter core
+published (quote, order, fill, position, market, risk, state) encoded and
+journalled exactly as the live publisher does (`mmsla.events`), with `ts_init`
+= simulated time so the file is deterministic too. Not here: reading data
+files, PnL figures, printing (the CLI).
 """
 
 from __future__ import annotations
@@ -40,16 +44,17 @@ import heapq
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, cast
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.csv as pacsv
+import numpy.typing as npt
 
 from mmsla.domain import RecordedMarket
 from mmsla.errors import ConfigError
-from mmsla.io.books import decimal_column
+from mmsla.events.codec import encode
+from mmsla.events.journal import Journal
 from quoter.app import FillsWriter, QuoterEngine
 from quoter.backtest.config import BacktestConfig
 from quoter.fix.codec.framing import RawMessage
@@ -128,13 +133,11 @@ def build_venue(
     queue_model: QueueModel = QueueModel.CONSERVATIVE,
     seed: int = 0,
     phases: Sequence[tuple[int, TradingPhase, str]] = (),
-    maker_fee_bps: Any = 0,
-    taker_fee_bps: Any = 0,
+    maker_fee_bps: Decimal | int = 0,
+    taker_fee_bps: Decimal | int = 0,
     book_depth: int = 5,
 ) -> tuple[MatchingEngine, ReplaySource, SymbolSpec]:
     """A matching engine holding the recording's symbol and the replay source feeding it."""
-    from decimal import Decimal
-
     b = market.book
     spec = SymbolSpec(b.symbol, b.tick, b.lot, Decimal(maker_fee_bps), Decimal(taker_fee_bps))
     engine = MatchingEngine([spec], VenueRules(book_depth=book_depth), system_members=[REPLAY])
@@ -162,6 +165,18 @@ def head_market(market: RecordedMarket, duration_ns: int) -> RecordedMarket:
     return RecordedMarket(book, trades, tuple(g for g in market.gaps if g.ts_ns < end))
 
 
+def _texts(units: npt.NDArray[np.int64], step: Decimal) -> list[str]:
+    """Exact decimal text of `units * step`; zero (an empty level) is the empty string."""
+    cache: dict[int, str] = {}
+    out = []
+    for u in units.tolist():
+        t = cache.get(u)
+        if t is None:
+            t = cache[u] = "" if u == 0 else format(u * step, "f")
+        out.append(t)
+    return out
+
+
 def write_market_reference(market: RecordedMarket, path: Path) -> int:
     """The recorded best bid/offer as the DESIGN.md market reference CSV, one row per change."""
     b = market.book
@@ -170,21 +185,19 @@ def write_market_reference(market: RecordedMarket, path: Path) -> int:
     if len(b) > 1:
         keep[1:] = np.any(cols[1:] != cols[:-1], axis=1)
     idx = np.flatnonzero(keep)
-    n = idx.size
-    table = pa.table(
-        {
-            "ts": pa.array(b.ts_ns[idx], type=pa.int64()),
-            "symbol": pa.array([b.symbol] * n, type=pa.string()),
-            "bid_px": decimal_column(b.bid_px[idx, 0], b.tick, null_zero=True),
-            "ask_px": decimal_column(b.ask_px[idx, 0], b.tick, null_zero=True),
-            "bid_qty": decimal_column(b.bid_qty[idx, 0], b.lot, null_zero=True),
-            "ask_qty": decimal_column(b.ask_qty[idx, 0], b.lot, null_zero=True),
-        }
+    columns = zip(
+        b.ts_ns[idx].tolist(),
+        _texts(b.bid_px[idx, 0], b.tick),
+        _texts(b.ask_px[idx, 0], b.tick),
+        _texts(b.bid_qty[idx, 0], b.lot),
+        _texts(b.ask_qty[idx, 0], b.lot),
+        strict=True,
     )
-    with path.open("wb") as fh:  # a plain header (pyarrow would quote it), then the rows
-        fh.write((",".join(table.column_names) + "\n").encode("ascii"))
-        pacsv.write_csv(table, fh, pacsv.WriteOptions(include_header=False, quoting_style="none"))
-    return n
+    sym = b.symbol
+    lines = ["ts,symbol,bid_px,ask_px,bid_qty,ask_qty"]
+    lines += [f"{ts},{sym},{bp},{ap},{bq},{aq}" for ts, bp, ap, bq, aq in columns]
+    path.write_text("\n".join(lines) + "\n", encoding="ascii")
+    return int(idx.size)
 
 
 class _BboRecorder:
@@ -255,6 +268,7 @@ class Backtest:
         out_dir: str | Path,
         seed: int = 0,
         phases: Sequence[tuple[int, TradingPhase, str]] = (),
+        events: bool = False,
     ) -> None:
         qc = config.quoter
         if market is None:
@@ -285,8 +299,11 @@ class Backtest:
         self.quotes_path = self.out_dir / "quotes.csv"
         self.fills_path = self.out_dir / "fills.csv"
         self.market_path = self.out_dir / "market.csv"
-        for p in (self.quotes_path, self.fills_path, self.market_path):
+        self.events_path = self.out_dir / "events.jsonl"
+        for p in (self.quotes_path, self.fills_path, self.market_path, self.events_path):
             p.unlink(missing_ok=True)  # the writers append: start afresh
+        self.journal = Journal(self.events_path, tail=1) if events else None
+        self._event_seq = 0
         depth = max(5, qc.venue.md_depth)
         self._bbo: _BboRecorder | None = None
         self.replay: ReplaySource | None = None
@@ -348,6 +365,17 @@ class Backtest:
 
     def _on_publish(self, kind: str, ts: int, fields: Mapping[str, Any]) -> None:
         self.published[kind] = self.published.get(kind, 0) + 1
+        if self.journal is not None:
+            self._event_seq += 1
+            event = {
+                "type": kind,
+                "seq": self._event_seq,
+                "ts_event": ts,
+                "ts_init": self.now,
+                "source": self.config.quoter.source,
+                **fields,
+            }
+            self.journal.append(encode(event)[1])
 
     def _schedule(self, to_venue: bool, latency: int, msg_type: str, body: tuple[Any, ...]) -> None:
         due = self.now + latency
@@ -411,6 +439,8 @@ class Backtest:
             deliver()
         self.quote_log.close()
         self.fills.close()
+        if self.journal is not None:
+            self.journal.close()
         if self._bbo is not None:
             self._bbo.write(self.market_path)
         else:

@@ -179,3 +179,22 @@ def test_config_must_match_the_recording(tmp_path: Path) -> None:
     }
     with pytest.raises(ConfigError, match="replays one symbol"):
         Backtest(build_backtest_config(data), m, out_dir=tmp_path)
+
+
+def test_events_journal_is_the_live_event_stream(tmp_path: Path) -> None:
+    from mmsla.events.codec import decode
+
+    frames = [(T0, 100, 50, 110, 50), (T0 + S, 100, 20, 110, 50), (T0 + 2 * S, 99, 50, 110, 50)]
+    trades = [(T0 + S, 100, 30, -1), (T0 + 2 * S, 100, 30, -1)]
+    bt = Backtest(config(), market(frames, trades), out_dir=tmp_path, seed=0, events=True)
+    bt.run()
+    events = [decode(line) for line in bt.events_path.read_bytes().splitlines()]
+    assert [e["seq"] for e in events] == list(range(1, len(events) + 1))
+    kinds = {e["type"] for e in events}
+    assert {"market", "order", "quote", "fill", "position"} <= kinds
+    fills = [e for e in events if e["type"] == "fill"]
+    assert [(str(f["px"]), str(f["qty"]), f["side"]) for f in fills] == [("100", "10", "buy")]
+    position = [e for e in events if e["type"] == "position"][-1]
+    assert str(position["qty"]) == "10"
+    quotes = [e for e in events if e["type"] == "quote"]
+    assert len(quotes) == len(bt.quotes_path.read_text().splitlines()) - 1
