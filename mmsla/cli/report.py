@@ -35,7 +35,9 @@ def _open(db_path: str):  # type: ignore[no-untyped-def]
 
     if not Path(db_path).exists():
         raise InputError(db_path, "no such database")
-    return EventStore.open(db_path)
+    from mmsla.jobs.inputs import quiet
+
+    return quiet(EventStore.open(db_path))
 
 
 @click.group("report")

@@ -6,8 +6,9 @@
 - `monthly.run_month(store, agreement, "YYYY-MM") -> MonthToDate`: roll-up to date and
   what the remaining trading days still need;
 - `persist.save_*`: idempotent writes into the job tables (delete + insert per key);
-- `run.run_daily(db_path, agreement_path, day, out_dir) -> list[Path]`: jobs + PDFs,
-  the entry point of `make demo`.
+- `run.run_daily(db_path, agreement_path, day, out_dir, *, html=False) -> list[Path]`:
+  both daily jobs, stored, then the obligation and PnL reports; the entry point of
+  `make demo` and of `mmsla report run`.
 """
 
 from mmsla.jobs.monthly import MonthNeed, MonthToDate, run_month

@@ -32,6 +32,12 @@ class StoreInputs:
     fills: dict[str, FillArrays]
 
 
+def quiet(store: EventStore) -> EventStore:
+    """Turn off DuckDB's progress bar on this connection (jobs print their own lines)."""
+    store.con.execute("SET enable_progress_bar = false")
+    return store
+
+
 def frames_for(agreement: Agreement, first: date, last: date) -> list[DayFrame]:
     """Day frames of the trading days in `[first, last]`."""
     return [day_frame(agreement, d) for d in trading_days(agreement, first, last)]

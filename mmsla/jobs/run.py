@@ -11,6 +11,7 @@ from datetime import date
 from pathlib import Path
 
 from mmsla.agreement import load_agreement
+from mmsla.jobs.inputs import quiet
 from mmsla.jobs.obligation import run_obligation_day
 from mmsla.jobs.persist import save_obligation_day, save_pnl_day
 from mmsla.jobs.pnl import run_pnl_day
@@ -37,10 +38,10 @@ def run_daily(
     agreement = load_agreement(str(agreement_path))
     out = Path(out_dir)
     ext = "html" if html else "pdf"
-    with EventStore.open(db_path) as store:
+    with quiet(EventStore.open(db_path)) as store:
         # the PnL job runs beside the obligation job on its own DuckDB cursor (DuckDB and
         # NumPy release the GIL for most of both); results are stored afterwards in order
-        pnl_store = EventStore(store.con.cursor(), store.path)
+        pnl_store = quiet(EventStore(store.con.cursor(), store.path))
         try:
             with ThreadPoolExecutor(max_workers=1) as pool:  # exit waits for the PnL job
                 pnl_future = pool.submit(run_pnl_day, pnl_store, agreement, day)
