@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -98,3 +100,26 @@ def test_synthetic_needs_no_data_and_its_section(tmp_path: Path) -> None:
         cli, ["backtest", "--config", str(CONFIG), "--format", "lobster", "--out", str(tmp_path)]
     )
     assert res.exit_code == 2 and "needs --data" in res.output
+
+
+def test_bad_config_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    res = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mmsla",
+            "backtest",
+            "--config",
+            str(AGREEMENT),
+            "--format",
+            "synthetic",
+            "--out",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=REPO,
+    )
+    assert res.returncode == 2
+    assert res.stderr.strip().splitlines() == [f"{AGREEMENT}: unknown key 'defaults'"]
