@@ -165,7 +165,11 @@ class QuoterEngine(BaseApplication):
             for s in config.quoted:
                 entry = ag.instrument(s.symbol)
                 self.clamps[s.symbol] = ObligationClamp(
-                    entry.terms, ag.states, s.instrument, entry.tick_size
+                    entry.terms,
+                    ag.states,
+                    s.instrument,
+                    entry.tick_size,
+                    buffer_ticks=config.clamp_buffer_ticks,
                 )
         # which quoted symbols to requote when a symbol's book changes
         self._dependents: dict[str, list[str]] = {s: [] for s in self.instruments}
@@ -328,10 +332,17 @@ class QuoterEngine(BaseApplication):
     def on_state(self, state: MarketState) -> None:
         old = self.states.get(state.symbol)
         self.states[state.symbol] = state
-        if old is None or (old.status, old.stressed) != (state.status, state.stressed):
+        # One `state` event per obligation state that ends (active false), then per state
+        # that starts (active true): the monitor keeps them as intervals, like a states file.
+        before = old.flags if old is not None else frozenset()
+        after = state.flags
+        for name, active in [
+            *((n, False) for n in sorted(before - after)),
+            *((n, True) for n in sorted(after - before)),
+        ]:
             self.emit(
                 "state",
-                {"symbol": state.symbol, "state": state.label, "active": state.active},
+                {"symbol": state.symbol, "state": name, "active": active, "phase": state.status},
                 state.ts_ns,
             )
         if state.symbol in self.strategies:

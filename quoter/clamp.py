@@ -14,6 +14,10 @@
   notional -> ceil(notional / price) in lots; times the stressed size
   multiplier), rounded up to whole lots.
 - two-sided: the clamp never removes a side (only risk pulls, elsewhere).
+- safety buffer (`buffer_ticks`, default 0): the spread is kept narrow enough
+  that it would still pass with either side `buffer_ticks` further out, so a
+  fill that takes the best level (making the next one best) does not breach
+  before the requote lands. When the buffer cannot fit, the plain limit applies.
 
 Each change is reported as a `ClampAction` (the app publishes it); a limit that
 no one-tick-wide quote can meet is reported as `unmeetable` and left as is.
@@ -65,8 +69,13 @@ class ObligationClamp:
         states: StatesPolicy,
         instrument: Instrument,
         tick_size: Decimal | None = None,
+        *,
+        buffer_ticks: int = 0,
     ) -> None:
+        if buffer_ticks < 0:
+            raise ValueError("buffer_ticks must be >= 0")
         self.terms = terms
+        self.buffer_ticks = buffer_ticks
         self.instrument = instrument
         self._stress_spread = states.stressed_spread_multiplier
         self._stress_size = states.stressed_size_multiplier
@@ -184,8 +193,8 @@ class ObligationClamp:
         bids, asks = list(ladder.bids), list(ladder.asks)
         if bids and asks and self.terms.max_spread is not None:
             b, a = bids[0][0], asks[0][0]
-            if not self.spread_ok(b, a, stressed=stressed, market=market):
-                nb, na = self._narrow(b, a, stressed, market)
+            if not self._buffered_ok(b, a, stressed, market):
+                nb, na = self._narrow_buffered(b, a, stressed, market)
                 if self.spread_ok(nb, na, stressed=stressed, market=market):
                     detail = f"spread {a - b} -> {na - nb} ticks"
                     if stressed:
@@ -212,6 +221,35 @@ class ObligationClamp:
         if not actions:
             return ClampResult(ladder, ())
         return ClampResult(Ladder(tuple(bids), tuple(asks)), tuple(actions))
+
+    def _buffered_ok(self, b: int, a: int, stressed: bool, market: tuple[int, int] | None) -> bool:
+        """Valid now, and still valid with either side `buffer_ticks` further out."""
+        if not self.spread_ok(b, a, stressed=stressed, market=market):
+            return False
+        buf = self.buffer_ticks
+        return buf == 0 or (
+            self.spread_ok(b - buf, a, stressed=stressed, market=market)
+            and self.spread_ok(b, a + buf, stressed=stressed, market=market)
+        )
+
+    def _narrow_buffered(
+        self, b: int, a: int, stressed: bool, market: tuple[int, int] | None
+    ) -> tuple[int, int]:
+        """Narrow so the quote passes with the buffer; without it when the buffer cannot fit."""
+        nb, na = self._narrow(b, a, stressed, market)
+        if self.buffer_ticks == 0:
+            return nb, na
+        # narrow one tick at a time (alternating sides) until the buffered test passes
+        for i in range(4 * self.buffer_ticks + 2):
+            if self._buffered_ok(nb, na, stressed, market):
+                return nb, na
+            if na - nb <= 1:
+                break
+            if i % 2 == 0:
+                na -= 1
+            else:
+                nb += 1
+        return self._narrow(b, a, stressed, market)
 
     def _narrow(
         self, b: int, a: int, stressed: bool, market: tuple[int, int] | None

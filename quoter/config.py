@@ -151,6 +151,7 @@ class QuoterConfig:
     risk: RiskConfig
     requote: RequotePolicy = field(default_factory=RequotePolicy)
     agreement: Agreement | None = None
+    clamp_buffer_ticks: int = 0
     hedge: HedgeSettings | None = None
     endpoints: Endpoints = field(default_factory=Endpoints)
     output: OutputPaths = field(default_factory=OutputPaths)
@@ -346,6 +347,7 @@ def _build(data: Mapping[str, Any], source: str, base: Path) -> QuoterConfig:
         risk=risk,
         requote=requote,
         agreement=agreement,
+        clamp_buffer_ticks=(data.get("clamp") or {}).get("buffer_ticks", 0),
         hedge=hedge,
         endpoints=endpoints,
         output=output,

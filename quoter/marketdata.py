@@ -157,6 +157,20 @@ class MarketState:
         return self.status == "open"
 
     @property
+    def flags(self) -> frozenset[str]:
+        """The obligation states in force (DESIGN.md states): stressed, halt, auction.
+
+        A closed market counts as `halt`, as in the venue's states file.
+        """
+        if self.status == "open":
+            return frozenset({"stressed"}) if self.stressed else frozenset()
+        if self.status in ("halt", "closed"):
+            return frozenset({"halt"})
+        if self.status == "auction":
+            return frozenset({"auction"})
+        return frozenset()
+
+    @property
     def label(self) -> str:
         """The `state` event's state: stressed while open and stressed, else the status."""
         return "stressed" if self.stressed and self.status == "open" else self.status

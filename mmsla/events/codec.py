@@ -6,7 +6,12 @@ payload is one UTF-8 JSON object. Decimals travel as strings and come back as
 `Decimal`, never through binary floats.
 
 Every event carries `type`, `seq`, `ts_event`, `ts_init` (int ns) and
-`source`. `decode` checks those and the keys each type requires, and raises
+`source`. `state` events carry obligation states as flags, one event per change:
+`{"state": "stressed"|"halt"|"auction"|"exceptional", "active": true}` when
+the state starts and the same with `"active": false` when it ends (plus an
+informative `phase`, the venue's trading phase), so a subscriber rebuilds the
+same intervals as the DESIGN.md market-states file. `decode` checks those and
+the keys each type requires, and raises
 `EventDecodeError` (a counted, non-fatal condition for a subscriber) on
 anything else. It does not check business meaning (a quote may be crossed).
 """

@@ -172,11 +172,11 @@ def _states_file(journal: Path, dest: Path) -> None:
     start = None
     for line in journal.read_bytes().splitlines():
         ev = decode(line)
-        if ev["type"] != "state":
+        if ev["type"] != "state" or ev["state"] != "stressed":
             continue
-        if ev["state"] == "stressed" and start is None:
+        if ev["active"] and start is None:
             start = ev["ts_event"]
-        elif ev["state"] != "stressed" and start is not None:
+        elif not ev["active"] and start is not None:
             rows.append((start, ev["ts_event"]))
             start = None
     assert rows, "the stressed spell was published as state events"

@@ -170,6 +170,19 @@ def test_clamp_event_when_the_strategy_wants_too_wide() -> None:
     gb = max(Decimal(m.values[44]) for m in g if m.values[54] == "1")
     ga = min(Decimal(m.values[44]) for m in g if m.values[54] == "2")
     assert ga - gb == Decimal("0.40")
+    # the stress ends: the same state switched off (the monitor closes its interval)
+    h.ack_all(msgs=g)
+    h.feed(_msg("f", [(55, "ABC"), (326, "17"), (60, "20261123-09:00:09.000000"), (20001, "N")]))
+    off = h.of("state")[-1]
+    assert (off["state"], off["active"], off["phase"]) == ("stressed", False, "open")
+    # a halt switches `halt` on; the market closing keeps it on (no event), reopening ends it
+    h.feed(_msg("f", [(55, "ABC"), (326, "2"), (60, "20261123-09:00:10.000000")]))
+    h.feed(_msg("f", [(55, "ABC"), (326, "18"), (60, "20261123-09:00:11.000000")]))
+    h.feed(_msg("f", [(55, "ABC"), (326, "17"), (60, "20261123-09:00:12.000000")]))
+    assert [(e["state"], e["active"]) for e in h.of("state")[-2:]] == [
+        ("halt", True),
+        ("halt", False),
+    ]
 
 
 def test_risk_denial_surfaces_as_a_risk_event() -> None:

@@ -187,3 +187,31 @@ def test_clamped_quotes_are_valid_over_random_ladders() -> None:
         assert _mask(res.ladder, terms, stressed=stressed) == 0, (terms, lad, res)
         if _mask(lad, terms, stressed=stressed) == 0:
             assert res.ladder == lad
+
+
+def test_buffer_keeps_the_next_level_valid_when_the_best_is_taken() -> None:
+    # ladder step 2 ticks: with buffer 2, losing either best level must not breach
+    lad = Ladder(((9985, 100), (9983, 150)), ((10015, 100), (10017, 150)))
+    clamp = ObligationClamp(BPS20, STATES, ABC, TICK, buffer_ticks=2)
+    out = clamp.apply(lad).ladder
+    b, a = out.bids[0][0], out.asks[0][0]
+    assert _mask(out, BPS20) == 0
+    # the best bid filled: the second bid is now our best, and the quote is still valid
+    assert _mask(Ladder(out.bids[1:], out.asks), BPS20) == 0
+    assert _mask(Ladder(out.bids, out.asks[1:]), BPS20) == 0
+    # and the buffer is tight: two more ticks beyond the next level would breach
+    assert a - b + 2 < 20  # the buffer costs width
+    assert _mask(Ladder(((b - 3, 100),), ((a, 100),)), BPS20) != 0
+    # a quote already inside the buffered limit is left alone
+    inner = Ladder(((9993, 100),), ((10007, 100),))
+    assert clamp.apply(inner).actions == ()
+
+
+def test_buffer_that_cannot_fit_falls_back_to_the_plain_limit() -> None:
+    tiny = Terms(max_spread=MaxSpread(Decimal(2), "ticks", "own_mid"))
+    lad = Ladder(((9990, 100),), ((9995, 100),))
+    out = ObligationClamp(tiny, STATES, ABC, TICK, buffer_ticks=5).apply(lad).ladder
+    assert out.asks[0][0] - out.bids[0][0] == 2
+    assert _mask(out, tiny) == 0
+    with pytest.raises(ValueError, match="buffer_ticks"):
+        ObligationClamp(tiny, STATES, ABC, TICK, buffer_ticks=-1)
