@@ -30,6 +30,14 @@ _out = click.option("--out", "out_path", required=True, type=click.Path(dir_okay
 _html = click.option("--html", is_flag=True, help="write HTML instead of PDF")
 
 
+def _target(out_path: str) -> Path:
+    """The output file, checked before any work: its folder must exist."""
+    out = Path(out_path)
+    if not out.parent.is_dir():
+        raise InputError(out_path, "the output directory does not exist")
+    return out
+
+
 def _open(db_path: str):  # type: ignore[no-untyped-def]
     from mmsla.store import EventStore
 
@@ -58,11 +66,12 @@ def daily(db_path: str, agreement_path: str, day: str, out_path: str, html: bool
     from mmsla.report.context import daily_context
     from mmsla.report.render import write_report
 
+    out = _target(out_path)
     agreement = load_agreement(agreement_path)
     with _open(db_path) as store:
         od = run_obligation_day(store, agreement, _day(day))
         save_obligation_day(store, od)
-        path = write_report("daily.html", daily_context(store, od), Path(out_path), html=html)
+        path = write_report("daily.html", daily_context(store, od), out, html=html)
     verdict = "PASS" if od.check.passed else "FAIL"
     click.echo(f"{agreement.id} v{agreement.version} {day}: {verdict}; wrote {path}")
 
@@ -80,11 +89,12 @@ def pnl(db_path: str, agreement_path: str, day: str, out_path: str, html: bool) 
     from mmsla.report.context import pnl_context
     from mmsla.report.render import write_report
 
+    out = _target(out_path)
     agreement = load_agreement(agreement_path)
     with _open(db_path) as store:
         result = run_pnl_day(store, agreement, _day(day))
         save_pnl_day(store, result)
-        path = write_report("pnl.html", pnl_context(store, result), Path(out_path), html=html)
+        path = write_report("pnl.html", pnl_context(store, result), out, html=html)
     total = "no fills" if result.summary is None else f"total PnL {result.summary.total:.2f}"
     click.echo(f"{agreement.id} {day}: {total}; wrote {path}")
 
@@ -105,11 +115,12 @@ def monthly(
     from mmsla.report.context import monthly_context
     from mmsla.report.render import write_report
 
+    out = _target(out_path)
     agreement = load_agreement(agreement_path)
     with _open(db_path) as store:
         mtd = run_month(store, agreement, month, _day(through) if through else None)
         save_month(store, mtd)
-        path = write_report("monthly.html", monthly_context(store, mtd), Path(out_path), html=html)
+        path = write_report("monthly.html", monthly_context(store, mtd), out, html=html)
     verdict = "PASS" if all(m.passed for m in mtd.check.months) else "FAIL"
     click.echo(f"{agreement.id} {month} through {mtd.through}: {verdict}; wrote {path}")
 
@@ -119,7 +130,11 @@ def monthly(
 @_agreement
 @click.option("--date", "day", required=True, metavar="YYYY-MM-DD")
 @click.option(
-    "--out-dir", "out_dir", required=True, type=click.Path(file_okay=False), help="existing folder"
+    "--out-dir",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False),
+    help="created if missing",
 )
 @_html
 def run(db_path: str, agreement_path: str, day: str, out_dir: str, html: bool) -> None:

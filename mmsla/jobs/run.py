@@ -29,7 +29,8 @@ def run_daily(
     """Run the daily obligation and PnL jobs for `day`, store them, write both reports.
 
     Returns [obligation report, PnL report], named `<agreement>-<day>-obligations.pdf`
-    and `<agreement>-<day>-pnl.pdf` (`.html` with `html`). Raises `InputError` for a
+    and `<agreement>-<day>-pnl.pdf` (`.html` with `html`) in `out_dir` (created when
+    missing). Raises `InputError` for a
     day that is not a trading day or has no quotes in the store.
     """
     from mmsla.report.context import daily_context, pnl_context
@@ -37,6 +38,7 @@ def run_daily(
 
     agreement = load_agreement(str(agreement_path))
     out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
     ext = "html" if html else "pdf"
     with quiet(EventStore.open(db_path)) as store:
         # the PnL job runs beside the obligation job on its own DuckDB cursor (DuckDB and
