@@ -8,13 +8,15 @@
 - `persist.save_*`: idempotent writes into the job tables (delete + insert per key);
 - `run.run_daily(db_path, agreement_path, day, out_dir, *, html=False) -> list[Path]`:
   both daily jobs, stored, then the obligation and PnL reports; the entry point of
-  `make demo` and of `mmsla report run`.
+  `make demo` and of `mmsla report run`; `run.last_quoted_day(db_path, agreement_path)`
+  gives the local date of the newest quote in the store.
 """
 
 from mmsla.jobs.monthly import MonthNeed, MonthToDate, run_month
 from mmsla.jobs.obligation import ObligationDay, SymbolDay, run_obligation_day
 from mmsla.jobs.persist import save_month, save_obligation_day, save_pnl_day
 from mmsla.jobs.pnl import PnlDay, run_pnl_day
+from mmsla.jobs.run import last_quoted_day, run_daily
 
 __all__ = [
     "MonthNeed",
@@ -22,6 +24,8 @@ __all__ = [
     "ObligationDay",
     "PnlDay",
     "SymbolDay",
+    "last_quoted_day",
+    "run_daily",
     "run_month",
     "run_obligation_day",
     "run_pnl_day",
@@ -29,6 +33,3 @@ __all__ = [
     "save_obligation_day",
     "save_pnl_day",
 ]
-from mmsla.jobs.run import run_daily
-
-__all__ += ["run_daily"]

@@ -9,12 +9,15 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from mmsla.agreement import load_agreement
+from mmsla.errors import InputError
 from mmsla.jobs.inputs import quiet
 from mmsla.jobs.obligation import run_obligation_day
 from mmsla.jobs.persist import save_obligation_day, save_pnl_day
 from mmsla.jobs.pnl import run_pnl_day
+from mmsla.obligations.calendar import local_date
 from mmsla.store import EventStore
 
 
@@ -60,3 +63,13 @@ def run_daily(
             ),
             write_report("pnl.html", pnl_context(store, pnl), out / f"{stem}-pnl.{ext}", html=html),
         ]
+
+
+def last_quoted_day(db_path: str | Path, agreement_path: str | Path) -> date:
+    """The agreement-local date of the newest quote row in the store (for `make demo`)."""
+    agreement = load_agreement(str(agreement_path))
+    with quiet(EventStore.open(db_path)) as store:
+        row = store.con.execute("SELECT max(ts) FROM quotes").fetchall()
+    if row[0][0] is None:
+        raise InputError(str(db_path), "the store has no quotes")
+    return local_date(ZoneInfo(agreement.timezone), int(row[0][0]))

@@ -198,3 +198,24 @@ def test_month_needs_other_modes(store: EventStore, tmp_path: Path, monthly: str
             False,
         ]
         assert need.needed_days == 2 and need.status == "open"
+
+
+def test_run_daily_and_last_quoted_day(store: EventStore, tmp_path: Path) -> None:
+    from mmsla.jobs import last_quoted_day, run_daily
+
+    db = tmp_path / "s.duckdb"
+    with EventStore.open(db) as s, s.transaction():
+        for kind in ("quotes", "market", "states", "fills"):
+            s.ingest(kind, DATA / f"{kind}.csv")
+    day = last_quoted_day(db, AGREEMENT)
+    assert day == D2
+    paths = run_daily(db, AGREEMENT, day, tmp_path / "out", html=True)
+    assert [p.name for p in paths] == [
+        f"xetra-ds-abc-{D2}-obligations.html",
+        f"xetra-ds-abc-{D2}-pnl.html",
+    ]
+    assert "Daily obligation report" in paths[0].read_text()
+    with EventStore.open(db) as s:
+        rows = s.con.execute("SELECT count(*) FROM job_obligation_days").fetchall()
+        pnl_rows = s.con.execute("SELECT count(*) FROM job_pnl_days").fetchall()
+    assert rows == [(1,)] and pnl_rows == [(3,)]
