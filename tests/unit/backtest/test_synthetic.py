@@ -123,3 +123,22 @@ def test_bad_config_is_one_line_and_exit_2(tmp_path: Path) -> None:
     )
     assert res.returncode == 2
     assert res.stderr.strip().splitlines() == [f"{AGREEMENT}: unknown key 'defaults'"]
+
+
+def test_the_live_hedger_runs_in_the_backtest(tmp_path: Path) -> None:
+    cfg = load_backtest_config(REPO / "fixtures" / "backtest" / "synthetic_hedged.yaml")
+    assert cfg.synthetic is not None
+    cfg = replace(cfg, synthetic=replace(cfg.synthetic, duration_ns=90 * 1_000_000_000))
+    r = Backtest(cfg, None, out_dir=tmp_path, seed=7).run()
+    rows = [line.split(",") for line in r.fills_path.read_text().splitlines()[1:]]
+    pos = 0
+    hedges = 0
+    for _ts, _sym, side, _px, qty, _fee, liq, oid, _tid in rows:
+        before = pos
+        pos += int(qty) if side == "buy" else -int(qty)
+        if oid.startswith("BT-HABC-"):  # the hedger's IOC orders
+            hedges += 1
+            assert liq == "taker"
+            assert abs(before) > 100 and abs(pos) < abs(before)  # it only ever reduces
+            assert abs(pos) >= 100 or (pos > 0) == (before > 0)  # never past the target
+    assert hedges > 0
