@@ -172,8 +172,10 @@ def backtest(
 
     config = load_backtest_config(config_path)
     if fmt == "synthetic":
-        if data_paths:
-            raise click.UsageError("--format synthetic takes no --data")
+        if data_paths or minutes is not None:
+            raise click.UsageError(
+                "--format synthetic takes no --data or --minutes (see synthetic.duration_s)"
+            )
         if config.synthetic is None:
             raise click.UsageError(f"{config_path}: --format synthetic needs a synthetic: section")
     elif not data_paths:
