@@ -1,8 +1,8 @@
 """A faster exact loader for top-of-book quote rows (the month query's hot path).
 
 `load_top_quotes(con, symbol, start_ns, end_ns)` returns the same `QuoteArrays` as
-`EventStore.load_quotes(symbol=..., start_ns=..., end_ns=...)` (same rows, order,
-scales and values; tested for equality) when the symbol's rows in range carry no
+`EventStore.load_quotes(symbol=..., start_ns=..., end_ns=...)` (same rows, order
+by ts, file, line, scales and values; tested for equality) when the symbol's rows in range carry no
 levels beyond the best; otherwise it returns None and the caller uses the store's
 loader. The store keeps prices and sizes as DECIMAL(38,18); converting them to
 BIGINT inside DuckDB (128-bit multiply per value) dominates a month query, so this
@@ -29,9 +29,17 @@ from mmsla.io.tables import QuoteArrays
 STORE_SCALE = 18  # DECIMAL(38,18)
 I64 = npt.NDArray[np.int64]
 
-_WHERE = (
-    "symbol = $symbol AND ts < $end AND (ts >= $start OR ts = (SELECT max(ts) FROM quotes p "
-    "WHERE p.symbol = $symbol AND p.ts < $start))"
+_COLUMNS = (
+    "ts, file_id, line, bid_px, bid_qty, ask_px, ask_qty, "
+    "coalesce(lower(event) = 'fill', false) AS is_fill, "
+    "coalesce(len(bid_levels), 0) + coalesce(len(ask_levels), 0) AS deeper"
+)
+# rows in [start, end), and every row at the last instant before start (the row in force);
+# unordered: sorting in NumPy only when needed is much cheaper than ORDER BY in the scan
+_IN_RANGE = f"SELECT {_COLUMNS} FROM quotes WHERE symbol = $symbol AND ts >= $start AND ts < $end"
+_CARRIED = (
+    f"SELECT {_COLUMNS} FROM quotes WHERE symbol = $symbol AND ts < $end AND ts = "
+    "(SELECT max(ts) FROM quotes p WHERE p.symbol = $symbol AND p.ts < $start)"
 )
 
 
@@ -57,13 +65,28 @@ def decimal_units(col: pa.ChunkedArray | pa.Array, scale: int) -> tuple[I64, npt
     return out, present
 
 
-def _scale(con: duckdb.DuckDBPyConnection, column: str, params: dict[str, Any]) -> int:
+def _scales(con: duckdb.DuckDBPyConnection, file_ids: npt.NDArray[np.int32]) -> tuple[int, int]:
+    """(px, qty) scale: the largest of the quote files the rows come from (as the store does)."""
+    ids = [int(i) for i in np.unique(file_ids)]
     rows = con.execute(
-        f"SELECT max(f.{column}) FROM ingested_files f WHERE f.file_id IN "
-        f"(SELECT DISTINCT file_id FROM quotes WHERE {_WHERE}) AND f.kind LIKE 'quotes'",
-        params,
+        "SELECT max(px_scale), max(qty_scale) FROM ingested_files "
+        "WHERE list_contains($ids, file_id) AND kind LIKE 'quotes'",
+        {"ids": ids},
     ).fetchall()
-    return int(rows[0][0]) if rows[0][0] is not None else 0
+    px, qty = rows[0]
+    return int(px or 0), int(qty or 0)
+
+
+def _time_order(tbl: pa.Table) -> pa.Table:
+    """Rows by (ts, file_id, line), the store loader's order; a no-op when already so."""
+    ts = np.asarray(tbl.column("ts"), dtype=np.int64)
+    fid = np.asarray(tbl.column("file_id"), dtype=np.int64)
+    line = np.asarray(tbl.column("line"), dtype=np.int64)
+    d_ts, d_fid, d_line = np.diff(ts), np.diff(fid), np.diff(line)
+    ordered = (d_ts > 0) | ((d_ts == 0) & ((d_fid > 0) | ((d_fid == 0) & (d_line > 0))))
+    if bool(ordered.all()):
+        return tbl
+    return tbl.take(pa.array(np.lexsort((line, fid, ts))))
 
 
 def load_top_quotes(
@@ -71,18 +94,15 @@ def load_top_quotes(
 ) -> dict[str, QuoteArrays] | None:
     """`{symbol: QuoteArrays}` ({} when no rows), or None when some row has deeper levels."""
     params: dict[str, Any] = {"symbol": symbol, "start": start_ns, "end": end_ns}
-    tbl = con.sql(
-        "SELECT ts, bid_px, bid_qty, ask_px, ask_qty, "
-        "coalesce(lower(event) = 'fill', false) AS is_fill, "
-        "coalesce(len(bid_levels), 0) + coalesce(len(ask_levels), 0) AS deeper "
-        f"FROM quotes WHERE {_WHERE} ORDER BY ts, file_id, line",
-        params=params,
-    ).to_arrow_table()
+    carried = con.sql(_CARRIED, params=params).to_arrow_table()
+    in_range = con.sql(_IN_RANGE, params=params).to_arrow_table()
+    tbl = pa.concat_tables([carried, in_range])
     if tbl.num_rows == 0:
         return {}
     if pc.max(tbl.column("deeper")).as_py():
         return None
-    px_s, qty_s = _scale(con, "px_scale", params), _scale(con, "qty_scale", params)
+    tbl = _time_order(tbl)
+    px_s, qty_s = _scales(con, np.asarray(tbl.column("file_id")))
     cols = {
         name: decimal_units(tbl.column(name), px_s if name.endswith("px") else qty_s)[0][:, None]
         for name in ("bid_px", "bid_qty", "ask_px", "ask_qty")

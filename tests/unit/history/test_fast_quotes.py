@@ -38,13 +38,14 @@ def same(x: QuoteArrays, y: QuoteArrays) -> bool:
     ) and (x.symbol, x.px_scale, x.qty_scale) == (y.symbol, y.px_scale, y.qty_scale)
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> EventStore:
+@pytest.fixture(params=["ab", "ba"])
+def store(tmp_path: Path, request: pytest.FixtureRequest) -> EventStore:
+    """Both ingest orders: "ba" stores later rows first, so the loader must sort."""
     (tmp_path / "a.csv").write_text(FILE_A)
     (tmp_path / "b.csv").write_text(FILE_B)
     s = EventStore.open(tmp_path / "s.duckdb")
-    s.ingest("quotes", tmp_path / "a.csv")
-    s.ingest("quotes", tmp_path / "b.csv")
+    for name in request.param:
+        s.ingest("quotes", tmp_path / f"{name}.csv")
     return s
 
 
