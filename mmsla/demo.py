@@ -9,7 +9,7 @@ against `mmsla check` on the quoter's own quote log, and prints a summary.
 
 Environment:
     DEMO_SECONDS   wall seconds of trading (default 120; the test suite uses ~20)
-    DEMO_SPEED     simulated seconds per wall second (default 90: 3 hours in 2 min)
+    DEMO_SPEED     simulated seconds per wall second (default 60: 2 hours in 2 min)
     DEMO_OUT       output directory (default ./demo-out, wiped first)
 
 Exit 0 only if every step worked; a failed step prints one line naming it and
@@ -101,6 +101,9 @@ def _write_configs(plan: Plan) -> dict[str, Any]:
     }
     venue = yaml.safe_load((FIXTURES / "venue" / "venue.yaml").read_text())
     venue["port"] = fix_port
+    # A calmer synthetic tape than the interactive example (a mid step every 0.5 simulated
+    # seconds): at x60 that is still ~120 market updates per wall second to quote against.
+    venue["market"]["synthetic"]["dt_ms"] = 500
     # A simulated pre-open before the window, so the quote is up when the obligation starts.
     venue["clock"] = {
         "start": plan.sim_iso(-PRE_OPEN_WALL_S * plan.speed),
@@ -437,7 +440,7 @@ def run(plan: Plan) -> int:
 
 def plan_from_env() -> Plan:
     wall_s = float(os.environ.get("DEMO_SECONDS", "120"))
-    speed = int(os.environ.get("DEMO_SPEED", "90"))
+    speed = int(os.environ.get("DEMO_SPEED", "60"))
     if wall_s <= 0 or speed <= 0:
         raise DemoError("DEMO_SECONDS and DEMO_SPEED must be positive")
     if wall_s * speed > 3 * 3600:
