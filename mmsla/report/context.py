@@ -25,6 +25,7 @@ from mmsla.jobs.inputs import input_files
 from mmsla.jobs.monthly import MonthToDate
 from mmsla.jobs.obligation import ObligationDay, SymbolDay
 from mmsla.jobs.pnl import PnlDay
+from mmsla.obligations.calendar import local_ns
 from mmsla.obligations.result import reasons_of
 from mmsla.report.svg import Series, Tick, as_img, status_timeline, step_chart
 from mmsla.store import EventStore
@@ -286,21 +287,22 @@ def data_quality(
         "WHERE prev IS NOT NULL AND ts < prev GROUP BY symbol ORDER BY symbol",
         [start_ns, end_ns],
     ).fetchall()
-    unknown = []
-    if od is not None:
-        for sd in od.symbols:
-            ep = sd.result.breaches
-            no_quote = (ep.mask.astype(np.int64) & Reason.NO_QUOTE.bit) != 0
-            total = int((ep.end_ns - ep.start_ns)[no_quote].sum()) if len(ep) else 0
-            unknown.append({"symbol": sd.result.symbol, "no_quote": dur(total / NS)})
+    late_by_symbol = {str(sym): int(c) for sym, c in late}
+    per_symbol = {}
+    for sd in od.symbols if od is not None else ():
+        ep = sd.result.breaches
+        no_quote = (ep.mask.astype(np.int64) & Reason.NO_QUOTE.bit) != 0
+        total = int((ep.end_ns - ep.start_ns)[no_quote].sum()) if len(ep) else 0
+        per_symbol[sd.result.symbol] = {
+            "no_quote": dur(total / NS),
+            "late_rows": late_by_symbol.get(sd.result.symbol, 0),
+        }
     return {
         "alerts": [
             {"time": _local(int(t), tz), "type": k, "symbol": s, "detail": p[:90]}
             for t, k, s, p in alerts
         ],
-        "late": [{"symbol": s, "count": int(c)} for s, c in late],
-        "unknown": unknown,
-        "states": [],
+        "by_symbol": per_symbol,
     }
 
 
@@ -568,8 +570,6 @@ def monthly_context(store: EventStore, m: MonthToDate) -> dict[str, Any]:
     ]
     first = m.check.days[0].day.isoformat() if m.check.days else m.first.isoformat()
     tz = ZoneInfo(a.timezone)
-    from mmsla.obligations.calendar import local_ns
-
     start = local_ns(tz, m.first, 0)
     end = local_ns(tz, m.through, 86400)
     return {

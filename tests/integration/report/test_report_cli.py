@@ -11,6 +11,7 @@ import json
 import re
 import subprocess
 import sys
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -272,3 +273,43 @@ def test_missing_database_is_one_line_exit_2(tmp_path: Path) -> None:
     assert r.returncode == 2 and "no such database" in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1
     assert list(tmp_path.iterdir()) == []
+
+
+def test_feed_alerts_appear_in_the_data_quality_section(db: Path, tmp_path: Path) -> None:
+    import shutil
+
+    import duckdb
+
+    copy = tmp_path / "copy.duckdb"
+    shutil.copy(db, copy)
+
+    def ns(text: str) -> int:
+        return int(datetime.fromisoformat(text).timestamp()) * 10**9
+
+    at_10 = ns("2026-11-23T10:00:00+01:00")
+    ts = ns("2026-11-24T16:00:00+01:00")  # the next day
+    con = duckdb.connect(str(copy))
+    con.execute(
+        "INSERT INTO alerts VALUES ('a1', ?, 'gap_detected', 'ABC', '{\"missing\": 3}', 'test'),"
+        " ('a2', ?, 'feed_stale', 'ABC', '{}', 'test')",
+        [at_10, ts],
+    )
+    con.close()
+    out = tmp_path / "d.html"
+    r = mmsla(
+        "report",
+        "daily",
+        "--db",
+        str(copy),
+        "--agreement",
+        str(AGREEMENT),
+        "--date",
+        DAY,
+        "--out",
+        str(out),
+        "--html",
+    )
+    assert r.returncode == 0, r.stderr
+    text = out.read_text()
+    assert "<td>10:00:00</td><td>gap_detected</td><td>ABC</td>" in text
+    assert "feed_stale</td>" not in text  # the next day's alert is not in this report
