@@ -10,7 +10,8 @@ Scale with MMSLA_BENCH_HISTORY="days,symbols,rows_per_day" (default 5,20,200000 
 20M rows; the issue's target is 30,20,200000 = 120M rows in <= 20 s and <= 4 GB).
 MMSLA_BENCH_HISTORY_DB=path reuses (or builds once, then keeps) a store at `path`;
 without it the store lives in a temporary directory and is deleted.
-MMSLA_BENCH_HISTORY_CHUNK sets the days per chunk (default the library's).
+MMSLA_BENCH_HISTORY_CHUNK sets the days per chunk (default the library's) and
+MMSLA_BENCH_HISTORY_WORKERS the evaluation threads (default up to 2 CPUs).
 """
 
 from __future__ import annotations
@@ -59,14 +60,17 @@ def run(db: Path, spec: str) -> None:
         path.write_text(AGREEMENT)
         agreement = load_agreement(path)
     chunk = int(os.environ.get("MMSLA_BENCH_HISTORY_CHUNK", DEFAULT_CHUNK_DAYS))
+    workers_env = os.environ.get("MMSLA_BENCH_HISTORY_WORKERS")
+    workers = int(workers_env) if workers_env else None
     with EventStore.open(db, read_only=True, memory_limit="2GB") as store:
         total = store.con.execute("SELECT count(*) FROM quotes").fetchall()[0][0]
         t0 = time.perf_counter()
-        result = uptime(store, agreement, by="day", chunk_days=chunk)
+        result = uptime(store, agreement, by="day", chunk_days=chunk, workers=workers)
         query_s = time.perf_counter() - t0
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
     print(
-        f"   uptime --by day ({spec}, chunk {chunk} days): {total:,} rows, "
+        f"   uptime --by day ({spec}, chunk {chunk} days, workers {workers or 'auto'}): "
+        f"{total:,} rows, "
         f"{len(result.rows)} symbol-days in {query_s:.1f} s = {total / query_s:,.0f} rows/s; "
         f"peak RSS {peak:.2f} GiB"
     )
