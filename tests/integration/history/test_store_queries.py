@@ -231,3 +231,13 @@ def test_bad_input_is_one_line_exit_2(db: Path, tmp_path: Path) -> None:
     assert proc.returncode == 2 and "unknown reason 'LATE'" in proc.stderr
     proc = mmsla("check", "--db", db, "--quotes", OBL / "quotes.csv", "--agreement", XETRA)
     assert proc.returncode == 2 and "exactly one of" in proc.stderr
+    quotes_only = tmp_path / "quotes_only.duckdb"
+    with EventStore.open(quotes_only) as s:
+        s.ingest("quotes", OBL / "quotes.csv")
+    token = REPO / "rules" / "examples" / "token-project-kpi.yaml"  # needs the market mid
+    proc = mmsla("check", "--db", quotes_only, "--agreement", token)
+    assert proc.returncode == 2 and "the store has none" in proc.stderr, proc.stderr
+    proc = mmsla(
+        "uptime", "--db", db, "--agreement", XETRA, "--from", "2026-11-24", "--to", "2026-11-23"
+    )
+    assert proc.returncode == 2 and "--to is before --from" in proc.stderr
