@@ -245,7 +245,10 @@ def check(
     to_day: str | None,
     fmt: str,
 ) -> None:
-    """Check a quote log against an agreement; exit 0 pass, 1 fail, 2 bad input."""
+    """Check quotes (a log file, the store or a public book) against an agreement.
+
+    Exit 0 when every obligation passes, 1 when one fails, 2 on bad input.
+    """
     first, last = _day(from_day, "--from"), _day(to_day, "--to")
     if first is not None and last is not None and last < first:
         raise click.BadParameter("--to is before --from", param_hint="--to")
