@@ -10,6 +10,7 @@ Does not evaluate obligations (the jobs did) or write files.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -32,6 +33,7 @@ from mmsla.store import EventStore
 
 NS = 1_000_000_000
 LONGEST_LISTED = 6
+FILES_INLINE = 12  # more input files than this: per-kind manifests, the list in an appendix
 CHECK_NOTE = (
     "the output of the mmsla check command below with each day's breaches list replaced by "
     "its summary (count, total and longest seconds per reason set), plus each instrument's "
@@ -74,13 +76,18 @@ def _local(ts_ns: int, tz: ZoneInfo, fmt: str = "%H:%M:%S") -> str:
 
 
 def hour_ticks(t0: int, t1: int, tz: ZoneInfo) -> list[Tick]:
-    span_h = (t1 - t0) / NS / 3600
-    step = 1 if span_h <= 12 else 2 if span_h <= 24 else 6
-    first = (t0 // (3600 * NS) + 1) * 3600 * NS
+    """Local clock ticks over [t0, t1]: every 30 min up to 3 h, hourly up to 12 h, then 2 h/6 h;
+    the first tick is t0 itself, and no tick sits closer than a twelfth of the span to it."""
+    span_s = (t1 - t0) / NS
+    step_min = 30 if span_s <= 3 * 3600 else 60 if span_s <= 12 * 3600 else 120
+    if span_s > 24 * 3600:
+        step_min = 360
+    quarter = 900 * NS
     out = [Tick(t0, _local(t0, tz, "%H:%M"))]
-    for t in range(first, t1, 3600 * NS):
-        local = datetime.fromtimestamp(t / NS, tz=tz)
-        if local.minute == 0 and local.hour % step == 0 and t - t0 > 1200 * NS:
+    for t in range((t0 // quarter + 1) * quarter, t1, quarter):
+        local = datetime.fromtimestamp(t // NS, tz=tz)
+        on_step = (local.hour * 60 + local.minute) % step_min == 0 and local.second == 0
+        if on_step and (t - t0) * 12 > t1 - t0:
             out.append(Tick(t, local.strftime("%H:%M")))
     return out
 
@@ -320,9 +327,10 @@ def evidence(
     """Provenance of the inputs, the figures' hash and how to reproduce them (`command`
     replaces the default `mmsla check ...` line)."""
     files = input_files(store, start_ns, end_ns)
-    by_kind: dict[str, str] = {}
+    groups: dict[str, list[Any]] = {}
     for f in files:
-        by_kind.setdefault(f.kind, f.path)
+        groups.setdefault(f.kind, [])
+        groups[f.kind].append(f)
     cmd = [f"mmsla check --agreement {agreement.source or '<agreement file>'}"]
     for kind, flag in (
         ("quotes", "--quotes"),
@@ -330,19 +338,40 @@ def evidence(
         ("states", "--states"),
         ("fills", "--fills"),
     ):
-        if kind in by_kind:
-            cmd.append(f"{flag} {by_kind[kind]}")
+        if kind in groups:
+            members = groups[kind]
+            arg = (
+                members[0].path
+                if len(members) == 1
+                else f"<the {len(members)} {kind} files, concatenated in ingest order>"
+            )
+            cmd.append(f"{flag} {arg}")
     cmd.append(check_args)
     return {
         "files": [
             {"kind": f.kind, "path": f.path, "sha256": f.sha256, "rows": f.rows} for f in files
         ],
+        "kinds": [
+            {
+                "kind": kind,
+                "files": len(members),
+                "rows": sum(f.rows for f in members),
+                "manifest_sha256": manifest_sha256([(f.sha256, f.path) for f in members]),
+            }
+            for kind, members in groups.items()
+        ],
+        "listed_inline": len(files) <= FILES_INLINE,
         "data_sha256": figures_sha256(figures),
         "command": command or " ".join(cmd),
         "note": note,
         "software": f"mmsla {__version__}",
-        "several_files": len(files) > len(by_kind),
     }
+
+
+def manifest_sha256(entries: list[tuple[str, str]]) -> str:
+    """sha256 of `sha256sum`-style lines `<sha256>  <path>\n` in the given (ingest) order."""
+    text = "".join(f"{sha}  {path}\n" for sha, path in entries)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def daily_context(store: EventStore, od: ObligationDay) -> dict[str, Any]:

@@ -34,6 +34,12 @@ def render_html(template: str, context: dict[str, Any]) -> str:
     return env.get_template(template).render(**context)
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def _atomic_write(out: Path, write: Any) -> Path:
     out = Path(out)
     if not out.parent.is_dir():
@@ -42,6 +48,7 @@ def _atomic_write(out: Path, write: Any) -> Path:
     os.close(fd)
     try:
         write(Path(tmp))
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a report is an ordinary file
         os.replace(tmp, out)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -35,3 +35,12 @@ def test_template_error_writes_nothing(tmp_path: Path) -> None:
 def test_missing_output_folder_is_an_input_error(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="output directory does not exist"):
         _atomic_write(tmp_path / "no" / "r.pdf", lambda p: None)
+
+
+def test_written_report_has_ordinary_permissions(tmp_path: Path) -> None:
+    import os
+
+    out = _atomic_write(tmp_path / "r.pdf", lambda p: p.write_text("x"))
+    mask = os.umask(0)
+    os.umask(mask)
+    assert out.stat().st_mode & 0o777 == 0o666 & ~mask
