@@ -132,7 +132,11 @@ def test_daily_pdf_shows_the_check_verdicts_and_figures(daily_pdf: Path) -> None
 def test_daily_pdf_evidence_hashes(daily_pdf: Path) -> None:
     flat = re.sub(r"\s+", "", pdf_text(daily_pdf))
     for kind in ("quotes", "market", "states", "fills"):
-        assert hashlib.sha256((DATA / f"{kind}.csv").read_bytes()).hexdigest() in flat
+        sha = hashlib.sha256((DATA / f"{kind}.csv").read_bytes()).hexdigest()
+        assert sha in flat
+        # the kind's manifest: sha256 of its `sha256sum` line(s)
+        line = f"{sha}  {(DATA / f'{kind}.csv').resolve()}\n"
+        assert hashlib.sha256(line.encode()).hexdigest() in flat
     # recompute the data hash from `mmsla check` output (with and without the states file)
     with_states = check_json("--states", str(DATA / "states.csv"))
     plain = check_json()
