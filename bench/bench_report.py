@@ -75,3 +75,42 @@ def main() -> None:
             print(f"   daily jobs + 2 PDFs, {run}: {elapsed:.2f} s (target <= 10 s)")
         sizes = ", ".join(f"{p.name} {p.stat().st_size / 1024:.0f} KiB" for p in paths)
         print(f"   {sizes}")
+        _breakdown(db, root / "agreement.yaml", out)
+
+
+def _breakdown(db: Path, agreement_path: Path, out: Path) -> None:
+    """The same work step by step, sequential (run_daily overlaps the two jobs)."""
+    from mmsla.agreement import load_agreement
+    from mmsla.jobs import run_obligation_day, run_pnl_day, save_obligation_day, save_pnl_day
+    from mmsla.jobs.inputs import load_inputs, quiet, require_trading_day
+    from mmsla.report.context import daily_context, pnl_context
+    from mmsla.report.render import write_report
+
+    agreement = load_agreement(str(agreement_path))
+    steps: list[tuple[str, float]] = []
+    with quiet(EventStore.open(db)) as store:
+        t = time.perf_counter()
+        frame = require_trading_day(agreement, DAY0)
+        load_inputs(store, frame.start_ns, frame.end_ns)
+        steps.append(("load day from store", time.perf_counter() - t))
+        t = time.perf_counter()
+        od = run_obligation_day(store, agreement, DAY0)
+        steps.append(("obligation job (load + check + timelines)", time.perf_counter() - t))
+        t = time.perf_counter()
+        pnl = run_pnl_day(store, agreement, DAY0)
+        steps.append(("PnL job", time.perf_counter() - t))
+        t = time.perf_counter()
+        save_obligation_day(store, od)
+        save_pnl_day(store, pnl)
+        steps.append(("save job rows", time.perf_counter() - t))
+        t = time.perf_counter()
+        ctx = daily_context(store, od)
+        steps.append(("daily context + charts", time.perf_counter() - t))
+        t = time.perf_counter()
+        write_report("daily.html", ctx, out / "d.pdf", html=False)
+        steps.append(("daily PDF (weasyprint)", time.perf_counter() - t))
+        t = time.perf_counter()
+        write_report("pnl.html", pnl_context(store, pnl), out / "p.pdf", html=False)
+        steps.append(("PnL context + PDF", time.perf_counter() - t))
+    for name, secs in steps:
+        print(f"     {name:<44} {secs:6.2f} s")
