@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 import threading
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
@@ -134,7 +134,7 @@ def iter_days(
     """
     _needs_market_rows(store, agreement, scope.symbols)
     frames = scope.frames
-    tasks = [
+    tasks: list[tuple[str, Sequence[DayFrame]]] = [
         (symbol, frames[k : k + chunk_days])
         for symbol in scope.symbols
         for k in range(0, len(frames), chunk_days)
@@ -145,12 +145,27 @@ def iter_days(
             yield from evaluate_chunk(store, agreement, symbol, part)
         return
     local = threading.local()
+    cursors: list[EventStore] = []
 
     def run(task: tuple[str, Sequence[DayFrame]]) -> list[DayResult]:
         if not hasattr(local, "store"):
             local.store = EventStore(store.con.cursor(), store.path)
+            cursors.append(local.store)
         return evaluate_chunk(local.store, agreement, *task)
 
+    try:
+        yield from _in_order(run, tasks, n)
+    finally:
+        for cursor in cursors:
+            cursor.close()
+
+
+def _in_order(
+    run: Callable[[tuple[str, Sequence[DayFrame]]], list[DayResult]],
+    tasks: list[tuple[str, Sequence[DayFrame]]],
+    n: int,
+) -> Iterator[DayResult]:
+    """Results of `run` over `tasks` in task order, at most `n` tasks in flight."""
     with ThreadPoolExecutor(max_workers=n) as pool:
         pending: deque[Future[list[DayResult]]] = deque()
         todo = iter(tasks)
