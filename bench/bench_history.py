@@ -24,7 +24,7 @@ from pathlib import Path
 
 from bench.bench_store import write_partitions
 from mmsla.agreement import load_agreement
-from mmsla.history.store_check import DEFAULT_CHUNK_DAYS
+from mmsla.history.store_check import DEFAULT_CHUNK_DAYS, open_for_queries
 from mmsla.history.uptime import uptime
 from mmsla.store import EventStore
 
@@ -62,7 +62,7 @@ def run(db: Path, spec: str) -> None:
     chunk = int(os.environ.get("MMSLA_BENCH_HISTORY_CHUNK", DEFAULT_CHUNK_DAYS))
     workers_env = os.environ.get("MMSLA_BENCH_HISTORY_WORKERS")
     workers = int(workers_env) if workers_env else None
-    with EventStore.open(db, read_only=True, memory_limit="2GB") as store:
+    with open_for_queries(str(db)) as store:
         total = store.con.execute("SELECT count(*) FROM quotes").fetchall()[0][0]
         t0 = time.perf_counter()
         result = uptime(store, agreement, by="day", chunk_days=chunk, workers=workers)

@@ -19,8 +19,7 @@ import click
 from mmsla.agreement import load_agreement
 from mmsla.cli.check import _day
 from mmsla.history.breach_list import BreachRow, breach_rows, parse_reasons
-from mmsla.history.store_check import check_store
-from mmsla.store import EventStore
+from mmsla.history.store_check import check_store, open_for_queries
 
 COLUMNS = ["symbol", "date", "start", "end", "duration_s", "reasons", "forgiven"]
 
@@ -76,7 +75,7 @@ def breaches(
     wanted = parse_reasons(reasons) if reasons else None
     min_s = _min_duration(min_duration)
     agreement = load_agreement(agreement_path)
-    with EventStore.open(db_path, read_only=True) as store:
+    with open_for_queries(db_path) as store:
         result = check_store(store, agreement, symbol=symbol, first_day=first, last_day=last)
     rows = breach_rows(result, reasons=wanted, min_duration_s=min_s)
     tz = ZoneInfo(agreement.timezone)

@@ -189,10 +189,9 @@ def _from_book(
 def _from_store(
     agreement: Agreement, db: str, symbol: str | None, first: date | None, last: date | None
 ) -> CheckResult:
-    from mmsla.history.store_check import check_store
-    from mmsla.store import EventStore
+    from mmsla.history.store_check import check_store, open_for_queries
 
-    with EventStore.open(db, read_only=True) as store:
+    with open_for_queries(db) as store:
         return check_store(store, agreement, symbol=symbol, first_day=first, last_day=last)
 
 

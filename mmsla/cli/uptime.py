@@ -16,8 +16,8 @@ import click
 from mmsla.agreement import load_agreement
 from mmsla.cli.check import _day
 from mmsla.history.buckets import UptimeRow
+from mmsla.history.store_check import open_for_queries
 from mmsla.history.uptime import Uptime, uptime
-from mmsla.store import EventStore
 
 CSV_COLUMNS = [
     "bucket",
@@ -98,7 +98,7 @@ def uptime_command(
     """Presence, valid time, breaches and verdict per bucket; exit 0 pass, 1 fail, 2 bad input."""
     first, last = _day(from_day, "--from"), _day(to_day, "--to")
     agreement = load_agreement(agreement_path)
-    with EventStore.open(db_path, read_only=True) as store:
+    with open_for_queries(db_path) as store:
         result = uptime(store, agreement, by=by, symbol=symbol, first_day=first, last_day=last)
     if fmt == "json":
         click.echo(json.dumps(result.to_json(), indent=2))

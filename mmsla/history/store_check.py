@@ -34,8 +34,18 @@ from mmsla.obligations.calendar import DayFrame, day_frame, local_date, trading_
 from mmsla.obligations.monthly import roll_up
 from mmsla.obligations.timeline import empty_quotes
 from mmsla.store import EventStore
+from mmsla.store.event_store import ENV_MEMORY
 
 DEFAULT_CHUNK_DAYS = 10
+QUERY_MEMORY = "2GB"  # DuckDB buffer pool for history queries unless $MMSLA_DB_MEMORY says
+
+
+def open_for_queries(path: str | None) -> EventStore:
+    """The store opened read-only with a bounded DuckDB buffer pool (chunks are scanned once,
+    so a big cache only costs memory: a month query stays under 4 GB peak)."""
+    return EventStore.open(
+        path, read_only=True, memory_limit=os.environ.get(ENV_MEMORY) or QUERY_MEMORY
+    )
 
 
 @dataclass(frozen=True)
