@@ -6,6 +6,7 @@ files; the evidence hashes are recomputed from the files and from that JSON.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -45,6 +46,12 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def check_json(*extra: str) -> dict:  # type: ignore[type-arg]
+    """`mmsla check --format json` on the fixture day (a fresh dict each call)."""
+    return json.loads(_check_stdout(extra))  # type: ignore[no-any-return]
+
+
+@functools.cache
+def _check_stdout(extra: tuple[str, ...]) -> str:
     r = mmsla(
         "check",
         "--agreement",
@@ -64,7 +71,7 @@ def check_json(*extra: str) -> dict:  # type: ignore[type-arg]
         *extra,
     )
     assert r.returncode in (0, 1), r.stderr
-    return json.loads(r.stdout)  # type: ignore[no-any-return]
+    return r.stdout
 
 
 def breach_summary(breaches: list[dict]) -> dict:  # type: ignore[type-arg]
