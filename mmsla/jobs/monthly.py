@@ -174,7 +174,3 @@ def run_month(
         for sym in sorted({d.symbol for d in result.days})
     )
     return MonthToDate(agreement, month, first, through, tuple(f.day for f in rest), result, needs)
-
-
-def month_of(day: date) -> str:
-    return f"{day.year:04d}-{day.month:02d}"
