@@ -348,13 +348,6 @@ class QuoterEngine(BaseApplication):
         if state.symbol in self.strategies:
             self.requote(state.symbol)
 
-    def _others_top(self, symbol: str) -> TopOfBook:
-        """The venue's best bid/offer without our own orders (fair value must not chase them)."""
-        book = self.md.books[symbol]
-        if symbol not in self.strategies:
-            return book.top()
-        return book.top_excluding(*self.orders.resting_lots(symbol))
-
     def _is_pulled(self, symbol: str) -> bool:
         return self.killed or symbol in self.pulled or ALL_SYMBOLS in self.pulled
 
@@ -379,11 +372,10 @@ class QuoterEngine(BaseApplication):
         pricing = self.config.pricing
         if pricing.fair_value == "weighted":
             tops = {
-                s: (self._others_top(s), float(self.md.books[s].instrument.tick))
+                s: (self.md.books[s].top(), float(self.md.books[s].instrument.tick))
                 for s in pricing.weights
             }
-        own_top = self._others_top(symbol)
-        fv = fair_value(pricing.fair_value, own_top, float(inst.tick), tops, pricing.weights)
+        fv = fair_value(pricing.fair_value, book.top(), float(inst.tick), tops, pricing.weights)
         if fv is None:
             return
         strat.observe(now, fv)

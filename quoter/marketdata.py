@@ -237,27 +237,6 @@ class BookView:
         a = min(asks) if asks else None
         return TopOfBook(b, bids[b] if b is not None else 0, a, asks[a] if a is not None else 0)
 
-    def top_excluding(self, own_bids: dict[int, int], own_asks: dict[int, int]) -> TopOfBook:
-        """The best bid/offer of everyone else: the book less our own resting lots per price.
-
-        Fair value must not follow our own quotes (a microprice that counts our size
-        chases itself). A level made only of our orders is skipped.
-        """
-        if not own_bids and not own_asks:
-            return self.top()
-        b = bq = a = aq = None
-        for px in sorted(self.bids, reverse=True):
-            rest = self.bids[px] - own_bids.get(px, 0)
-            if rest > 0:
-                b, bq = px, rest
-                break
-        for px in sorted(self.asks):
-            rest = self.asks[px] - own_asks.get(px, 0)
-            if rest > 0:
-                a, aq = px, rest
-                break
-        return TopOfBook(b, bq or 0, a, aq or 0)
-
     def best(self) -> tuple[int, int] | None:
         """(best bid, best ask) ticks when both sides exist."""
         if not self.bids or not self.asks:

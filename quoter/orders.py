@@ -224,20 +224,15 @@ class OrderManager:
                 seen[id(o)] = o
         return list(seen.values())
 
-    def resting_lots(self, symbol: str) -> tuple[dict[int, int], dict[int, int]]:
-        """Our resting leaves per price on `symbol`, in ticks and lots: (bids, asks)."""
+    def resting(self, symbol: str) -> tuple[tuple[Level, ...], tuple[Level, ...]]:
+        """Our confirmed resting quote on `symbol`: levels (price, total leaves), best first."""
+        inst = self.instruments[symbol]
         bids: dict[int, int] = {}
         asks: dict[int, int] = {}
         for side, agg in ((Side.BUY, bids), (Side.SELL, asks)):
             for o in self.slots.get((symbol, side), {}).values():
                 if o.state in _RESTING and o.leaves_lots > 0:
                     agg[o.px_ticks] = agg.get(o.px_ticks, 0) + o.leaves_lots
-        return bids, asks
-
-    def resting(self, symbol: str) -> tuple[tuple[Level, ...], tuple[Level, ...]]:
-        """Our confirmed resting quote on `symbol`: levels (price, total leaves), best first."""
-        inst = self.instruments[symbol]
-        bids, asks = self.resting_lots(symbol)
         tick, lot = inst.tick, inst.lot
         return (
             tuple(Level(p * tick, bids[p] * lot) for p in sorted(bids, reverse=True)),
