@@ -15,7 +15,9 @@ import bench
 
 
 def run(names: list[str]) -> int:
-    modules = sorted(m.name for m in pkgutil.iter_modules(bench.__path__) if m.name.startswith("bench_"))
+    modules = sorted(
+        m.name for m in pkgutil.iter_modules(bench.__path__) if m.name.startswith("bench_")
+    )
     chosen = [m for m in modules if not names or m.removeprefix("bench_") in names or m in names]
     for name in chosen:
         print(f"== {name}", flush=True)
