@@ -25,6 +25,28 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
 from quoter.fix.codec.framing import RawMessage
+from quoter.fix.codec.tags import (
+    AGGRESSOR_INDICATOR,
+    AGGRESSOR_SIDE,
+    MARKET_DEPTH,
+    MD_ENTRY_DATE,
+    MD_ENTRY_PX,
+    MD_ENTRY_SIZE,
+    MD_ENTRY_TIME,
+    MD_ENTRY_TYPE,
+    MD_PRICE_LEVEL,
+    MD_REQ_ID,
+    MD_UPDATE_ACTION,
+    MD_UPDATE_TYPE,
+    NO_MD_ENTRIES,
+    NO_MD_ENTRY_TYPES,
+    NO_RELATED_SYM,
+    SECURITY_TRADING_STATUS,
+    STRESSED_MARKET,
+    SUBSCRIPTION_REQUEST_TYPE,
+    SYMBOL,
+    TRANSACT_TIME,
+)
 from quoter.fix.codec.times import parse_utc
 from quoter.fix.dictionary import Dictionary, FieldDef, GroupDef, MessageDef
 from quoter.intents import Instrument
@@ -39,27 +61,6 @@ __all__ = [
     "quoter_dictionary",
 ]
 
-# tag numbers of the market-data and security-status messages (FIX 4.4 + the venue contract)
-SYMBOL = 55
-TRANSACT_TIME = 60
-NO_RELATED_SYM = 146
-MD_REQ_ID = 262
-SUBSCRIPTION_REQUEST_TYPE = 263
-MARKET_DEPTH = 264
-MD_UPDATE_TYPE = 265
-NO_MD_ENTRY_TYPES = 267
-NO_MD_ENTRIES = 268
-MD_ENTRY_TYPE = 269
-MD_ENTRY_PX = 270
-MD_ENTRY_SIZE = 271
-MD_ENTRY_DATE = 272
-MD_ENTRY_TIME = 273
-MD_UPDATE_ACTION = 279
-SECURITY_TRADING_STATUS = 326
-MD_PRICE_LEVEL = 1023
-AGGRESSOR_INDICATOR = 1057
-AGGRESSOR_SIDE = 2446
-STRESSED_MARKET = 20001
 
 _TRADING_STATUS = {"17": "open", "2": "halt", "21": "auction", "18": "closed"}
 

@@ -42,6 +42,31 @@ from decimal import Decimal
 
 from mmsla.domain import Fill, Level, Side
 from quoter.fix.codec.framing import RawMessage
+from quoter.fix.codec.tags import (
+    AGGRESSOR_INDICATOR,
+    CL_ORD_ID,
+    COMM_TYPE,
+    COMMISSION,
+    CUM_QTY,
+    EXEC_ID,
+    EXEC_INST,
+    EXEC_TYPE,
+    LAST_LIQUIDITY_IND,
+    LAST_PX,
+    LAST_QTY,
+    LEAVES_QTY,
+    ORD_STATUS,
+    ORD_TYPE,
+    ORDER_ID,
+    ORDER_QTY,
+    ORIG_CL_ORD_ID,
+    PRICE,
+    SIDE,
+    SYMBOL,
+    TEXT,
+    TIME_IN_FORCE,
+    TRANSACT_TIME,
+)
 from quoter.fix.codec.times import format_utc, parse_utc
 from quoter.intents import (
     TERMINAL_STATES,
@@ -62,32 +87,6 @@ from quoter.risk import Denied, RiskEngine
 
 __all__ = ["ManagedOrder", "OrderManager", "OrderUpdate", "SendFn"]
 
-# FIX tags of order entry
-AVG_PX = 6
-CL_ORD_ID = 11
-COMMISSION = 12
-COMM_TYPE = 13
-CUM_QTY = 14
-EXEC_ID = 17
-EXEC_INST = 18
-LAST_PX = 31
-LAST_QTY = 32
-ORDER_ID = 37
-ORDER_QTY = 38
-ORD_STATUS = 39
-ORD_TYPE = 40
-ORIG_CL_ORD_ID = 41
-PRICE = 44
-SIDE = 54
-SYMBOL = 55
-TIME_IN_FORCE = 59
-TRANSACT_TIME = 60
-EXEC_TYPE = 150
-LEAVES_QTY = 151
-TEXT = 58
-CXL_REJ_RESPONSE_TO = 434
-LAST_LIQUIDITY_IND = 851
-AGGRESSOR_INDICATOR = 1057
 
 SendFn = Callable[[str, Sequence[tuple[int, str]]], object]
 

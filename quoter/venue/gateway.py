@@ -40,6 +40,47 @@ from decimal import Decimal, InvalidOperation
 
 from mmsla.domain import Side
 from quoter.fix.codec.framing import RawMessage
+from quoter.fix.codec.tags import (
+    AVG_PX,
+    BID_PX,
+    BID_SIZE,
+    CL_ORD_ID,
+    COMM_TYPE,
+    COMMISSION,
+    CUM_QTY,
+    CXL_REJ_REASON,
+    CXL_REJ_RESPONSE_TO,
+    EXEC_ID,
+    EXEC_INST,
+    LAST_LIQUIDITY_IND,
+    LAST_PX,
+    LAST_QTY,
+    LEAVES_QTY,
+    NO_QUOTE_ENTRIES,
+    NO_QUOTE_SETS,
+    OFFER_PX,
+    OFFER_SIZE,
+    ORD_REJ_REASON,
+    ORD_STATUS,
+    ORD_TYPE,
+    ORDER_ID,
+    ORDER_QTY,
+    ORIG_CL_ORD_ID,
+    PRICE,
+    QUOTE_CANCEL_TYPE,
+    QUOTE_ENTRY_ID,
+    QUOTE_ENTRY_REJECT_REASON,
+    QUOTE_ID,
+    QUOTE_REJECT_REASON,
+    QUOTE_SET_ID,
+    QUOTE_STATUS,
+    SIDE,
+    SYMBOL,
+    TEXT,
+    TIME_IN_FORCE,
+    TOT_NO_QUOTE_ENTRIES,
+    TRANSACT_TIME,
+)
 from quoter.fix.codec.times import format_utc
 from quoter.fix.session import BaseApplication, Session, UnsupportedMessageType
 from quoter.fix.validation import split_groups
@@ -61,47 +102,6 @@ from quoter.venue.events import (
 from quoter.venue.matching import MatchingEngine
 from quoter.venue.md_publisher import Body, MdPublisher, venue_dictionary
 from quoter.venue.rules import SymbolSpec
-
-# tags
-AVG_PX = 6
-CL_ORD_ID = 11
-COMMISSION = 12
-COMM_TYPE = 13
-CUM_QTY = 14
-EXEC_ID = 17
-EXEC_INST = 18
-LAST_PX = 31
-LAST_QTY = 32
-ORDER_ID = 37
-ORDER_QTY = 38
-ORD_STATUS = 39
-ORD_TYPE = 40
-ORIG_CL_ORD_ID = 41
-PRICE = 44
-SIDE = 54
-SYMBOL = 55
-TEXT = 58
-TIME_IN_FORCE = 59
-TRANSACT_TIME = 60
-CXL_REJ_REASON = 102
-ORD_REJ_REASON = 103
-QUOTE_ID = 117
-BID_PX = 132
-OFFER_PX = 133
-BID_SIZE = 134
-OFFER_SIZE = 135
-LEAVES_QTY = 151
-NO_QUOTE_ENTRIES = 295
-NO_QUOTE_SETS = 296
-QUOTE_STATUS = 297
-QUOTE_CANCEL_TYPE = 298
-QUOTE_ENTRY_ID = 299
-QUOTE_REJECT_REASON = 300
-QUOTE_SET_ID = 302
-TOT_NO_QUOTE_ENTRIES = 304
-QUOTE_ENTRY_REJECT_REASON = 368
-CXL_REJ_RESPONSE_TO = 434
-LAST_LIQUIDITY_IND = 851
 
 _SIDE_IN = {"1": Side.BUY, "2": Side.SELL}
 _SIDE_OUT = {Side.BUY: "1", Side.SELL: "2"}

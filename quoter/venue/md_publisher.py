@@ -37,6 +37,29 @@ from dataclasses import dataclass
 from functools import cache
 
 from quoter.fix.codec.framing import RawMessage
+from quoter.fix.codec.tags import (
+    AGGRESSOR_SIDE,
+    MARKET_DEPTH,
+    MD_ENTRY_DATE,
+    MD_ENTRY_PX,
+    MD_ENTRY_SIZE,
+    MD_ENTRY_TIME,
+    MD_ENTRY_TYPE,
+    MD_PRICE_LEVEL,
+    MD_REQ_ID,
+    MD_REQ_REJ_REASON,
+    MD_UPDATE_ACTION,
+    MD_UPDATE_TYPE,
+    NO_MD_ENTRIES,
+    NO_MD_ENTRY_TYPES,
+    NO_RELATED_SYM,
+    SECURITY_TRADING_STATUS,
+    STRESSED_MARKET,
+    SUBSCRIPTION_REQUEST_TYPE,
+    SYMBOL,
+    TEXT,
+    TRANSACT_TIME,
+)
 from quoter.fix.codec.times import format_utc
 from quoter.fix.dictionary import Dictionary, FieldDef, MessageDef
 from quoter.fix.session import Session
@@ -49,28 +72,6 @@ Body = list[tuple[int, str]]
 Sender = Callable[[Session, str, Body], None]
 Levels = tuple[tuple[int, int], ...]
 
-# tags (market data, security status)
-MD_REQ_ID = 262
-SUBSCRIPTION_REQUEST_TYPE = 263
-MARKET_DEPTH = 264
-MD_UPDATE_TYPE = 265
-NO_MD_ENTRY_TYPES = 267
-NO_MD_ENTRIES = 268
-MD_ENTRY_TYPE = 269
-MD_ENTRY_PX = 270
-MD_ENTRY_SIZE = 271
-MD_ENTRY_DATE = 272
-MD_ENTRY_TIME = 273
-MD_UPDATE_ACTION = 279
-MD_REQ_REJ_REASON = 281
-NO_RELATED_SYM = 146
-SYMBOL = 55
-TEXT = 58
-TRANSACT_TIME = 60
-SECURITY_TRADING_STATUS = 326
-MD_PRICE_LEVEL = 1023
-AGGRESSOR_SIDE = 2446
-STRESSED_MARKET = 20001
 
 BID, OFFER, TRADE = "0", "1", "2"
 NEW, CHANGE, DELETE = "0", "1", "2"
