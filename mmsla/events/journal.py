@@ -83,7 +83,10 @@ class Journal:
             return f.read(end - start).split(b"\n")[:-1]
 
     def close(self) -> None:
+        """Flush (and fsync when asked) and close; closing again does nothing."""
         with self._lock:
+            if self._file.closed:
+                return
             self._file.flush()
             if self._fsync:
                 os.fsync(self._file.fileno())

@@ -11,6 +11,8 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from typing import Any, ClassVar
 
+import zmq
+
 from mmsla.agreement import load_agreement
 from mmsla.events.control import ControlServer
 from mmsla.monitor.config import MonitorConfig
@@ -246,12 +248,22 @@ def test_publisher_restart_under_a_new_run_id_is_followed_without_loss(tmp_path:
         _until(runner, lambda: runner.last_seq == pub.seq)
         endpoints = (pub.endpoint, pub.replay.endpoint)
         pub.close()
-        pub = FeedPublisher(
-            tmp_path / "run2.jsonl",
-            "quoter-test-2",
-            endpoint=endpoints[0],
-            replay_endpoint=endpoints[1],
-        )
+        # ZeroMQ releases a closed socket's port asynchronously (its I/O thread), so the
+        # restarted publisher retries the bind, as a supervisor restarting a quoter would.
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                pub = FeedPublisher(
+                    tmp_path / "run2.jsonl",
+                    "quoter-test-2",
+                    endpoint=endpoints[0],
+                    replay_endpoint=endpoints[1],
+                )
+                break
+            except zmq.ZMQError as e:
+                if e.errno != zmq.EADDRINUSE or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
         before = runner.engine.events
         _stream(pub, 50, 50)  # seq 1..50 again under a new run id, lost: not yet reconnected
         deadline = time.monotonic() + 10

@@ -32,3 +32,11 @@ def test_restart_continues_sequence_and_drops_torn_line(tmp_path: Path) -> None:
     assert j2.read_range(1, 4) == [b'{"n":1}', b'{"n":2}', b'{"n":3}', b'{"n":4}']
     j2.close()
     assert path.read_bytes().count(b"\n") == 4
+
+
+def test_close_is_idempotent(tmp_path: Path) -> None:
+    j = Journal(tmp_path / "j.jsonl", fsync=True)
+    j.append(b'{"n":1}')
+    j.close()
+    j.close()  # a second owner closing it must not fail
+    assert (tmp_path / "j.jsonl").read_bytes() == b'{"n":1}\n'
