@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
+from mmsla.io import quote_log_format
 from mmsla.io.tables import StateInterval
 from mmsla.monitor.engine import MarketRow, QuoteRow
 
@@ -21,30 +22,16 @@ def _cell(value: str | None) -> str:
 
 def quote_lines(rows: Iterable[QuoteRow], levels: int) -> list[str]:
     """CSV lines (no newline) for quote rows, `levels` levels per side."""
-    out = []
-    for ts, sym, bids, asks, event in rows:
-        cells = [str(ts), sym]
-        for k in range(levels):
-            b = bids[k] if k < len(bids) else None
-            a = asks[k] if k < len(asks) else None
-            cells += [_cell(b[0]) if b else "", _cell(b[1]) if b else ""]
-            cells += [_cell(a[0]) if a else "", _cell(a[1]) if a else ""]
-        cells.append(event or "")
-        out.append(",".join(cells))
-    return out
-
-
-def quote_header(levels: int) -> str:
-    cols = ["ts", "symbol"]
-    for k in range(1, levels + 1):
-        suffix = "" if k == 1 else f"_{k}"
-        cols += [f"bid_px{suffix}", f"bid_qty{suffix}", f"ask_px{suffix}", f"ask_qty{suffix}"]
-    return ",".join([*cols, "event"])
+    return [
+        quote_log_format.line(ts, sym, bids, asks, event, levels)
+        for ts, sym, bids, asks, event in rows
+    ]
 
 
 def write_quotes(path: str | Path, rows: Iterable[QuoteRow], levels: int) -> int:
     lines = quote_lines(rows, levels)
-    Path(path).write_text("\n".join([quote_header(levels), *lines]) + "\n", encoding="utf-8")
+    text = "\n".join([quote_log_format.header(levels), *lines]) + "\n"
+    Path(path).write_text(text, encoding="utf-8")
     return len(lines)
 
 
