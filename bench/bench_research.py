@@ -2,6 +2,8 @@
 
 `python -m bench research` prints:
 - wall time of `as_table(runs=1000)` (3 gammas x 2 strategies x 200 steps; target < 30 s);
+- how many of 500 seeds leave one of the issue's bands around the paper's figures,
+  for antithetic pairs (the default) and for independent runs, and which bands;
 - implied vols solved per second over every option of ../shared/data/options/SPX_2018.csv
   (one vectorised call per quote date, forward from the parity fit), and BSM prices per second.
 """
@@ -10,12 +12,13 @@ from __future__ import annotations
 
 import os
 import time
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
-from mmsla.research.as_table import as_table
+from mmsla.research.as_table import as_table, band_misses
 from mmsla.research.option_chain import read_chain
 from quoter.pricing.chain import mids, parity_forward
 from quoter.pricing.options import bsm_price, implied_vol
@@ -37,6 +40,18 @@ def _best_of(n: int, fn: Callable[[], object]) -> float:
 def main() -> None:
     wall = _best_of(3, lambda: as_table(runs=1000, seed=0))
     print(f"as-table 1000 runs x 3 gammas: {wall:.3f} s (best of 3; target < 30 s)")
+    seeds = int(os.environ.get("MMSLA_BENCH_AS_SEEDS", "500"))
+    for antithetic in (True, False):
+        missed: Counter[str] = Counter()
+        bad = 0
+        for seed in range(seeds):
+            rows = as_table(runs=1000, seed=seed, antithetic=antithetic)
+            found = [f"{r.gamma:g} {r.strategy} {m}" for r in rows for m in band_misses(r)]
+            bad += bool(found)
+            missed.update(found)
+        mode = "antithetic pairs" if antithetic else "independent runs"
+        detail = ", ".join(f"{k}: {v}" for k, v in missed.most_common())
+        print(f"as-table bands, {mode}: {bad}/{seeds} seeds leave a band ({detail or 'none'})")
 
     path = SHARED / "data" / "options" / "SPX_2018.csv"
     if not path.exists():

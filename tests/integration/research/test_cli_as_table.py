@@ -52,3 +52,12 @@ def test_as_table_text_and_bad_input() -> None:
     bad = _run("as-table", "--runs", "zero")
     assert bad.returncode == 2
     assert "Traceback" not in bad.stderr
+
+
+def test_as_table_pairs_by_default_and_independent_on_request() -> None:
+    paired = json.loads(_run("as-table", "--runs", "200", "--seed", "5", "--json").stdout)
+    plain = _run("as-table", "--runs", "200", "--seed", "5", "--json", "--independent")
+    assert plain.returncode == 0, plain.stderr
+    # antithetic pairs end with inventories q and -q: the mean is exactly 0
+    assert all(abs(r["q_mean"]) < 1e-9 for r in paired["rows"])
+    assert any(abs(r["q_mean"]) > 1e-9 for r in json.loads(plain.stdout)["rows"])
