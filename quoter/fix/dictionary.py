@@ -129,15 +129,22 @@ def _is_int(v: str) -> bool:
     return v.isascii() and v.isdigit()
 
 
-_FLOAT = re.compile(r"-?(?:\d+\.?\d*|\.\d+)\Z", re.ASCII)
-_TIMESTAMP = re.compile(
+# Sources of the format regexes, without the end anchor, so each can also be
+# embedded in a per-message-shape pattern (see `CHECK_PATTERNS`).
+_FLOAT_SRC = r"-?(?:\d+\.?\d*|\.\d+)"
+_TIMESTAMP_SRC = (
     r"\d{4}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])-(?:[01]\d|2[0-3]):[0-5]\d:(?:[0-5]\d|60)"
-    r"(?:\.\d{3}|\.\d{6}|\.\d{9})?\Z",
-    re.ASCII,
+    r"(?:\.\d{3}|\.\d{6}|\.\d{9})?"
 )
-_TIMEONLY = re.compile(r"(?:[01]\d|2[0-3]):[0-5]\d:(?:[0-5]\d|60)(?:\.\d{3}|\.\d{6}|\.\d{9})?\Z")
-_DATE = re.compile(r"\d{4}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\Z", re.ASCII)
-_MONTHYEAR = re.compile(r"\d{4}(?:0[1-9]|1[0-2])(?:\d{2}|w[1-5])?\Z", re.ASCII)
+_TIMEONLY_SRC = r"(?:[01]\d|2[0-3]):[0-5]\d:(?:[0-5]\d|60)(?:\.\d{3}|\.\d{6}|\.\d{9})?"
+_DATE_SRC = r"\d{4}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
+_MONTHYEAR_SRC = r"\d{4}(?:0[1-9]|1[0-2])(?:\d{2}|w[1-5])?"
+
+_FLOAT = re.compile(_FLOAT_SRC + r"\Z", re.ASCII)
+_TIMESTAMP = re.compile(_TIMESTAMP_SRC + r"\Z", re.ASCII)
+_TIMEONLY = re.compile(_TIMEONLY_SRC + r"\Z")  # Unicode digits, as it always was
+_DATE = re.compile(_DATE_SRC + r"\Z", re.ASCII)
+_MONTHYEAR = re.compile(_MONTHYEAR_SRC + r"\Z", re.ASCII)
 
 
 def _float_ok(v: str) -> bool:
@@ -155,6 +162,11 @@ def _regex_check(rx: re.Pattern[str]) -> FormatCheck:
     return check
 
 
+_CHECK_TIMESTAMP = _regex_check(_TIMESTAMP)
+_CHECK_TIMEONLY = _regex_check(_TIMEONLY)
+_CHECK_DATE = _regex_check(_DATE)
+_CHECK_MONTHYEAR = _regex_check(_MONTHYEAR)
+
 FORMAT_CHECKS: dict[str, FormatCheck] = {
     "INT": _is_int,
     "LENGTH": _is_uint,
@@ -170,13 +182,32 @@ FORMAT_CHECKS: dict[str, FormatCheck] = {
     "PERCENTAGE": _float_ok,
     "CHAR": _char_ok,
     "BOOLEAN": _char_ok,
-    "UTCTIMESTAMP": _regex_check(_TIMESTAMP),
-    "UTCTIMEONLY": _regex_check(_TIMEONLY),
-    "UTCDATEONLY": _regex_check(_DATE),
-    "UTCDATE": _regex_check(_DATE),
-    "LOCALMKTDATE": _regex_check(_DATE),
-    "MONTHYEAR": _regex_check(_MONTHYEAR),
+    "UTCTIMESTAMP": _CHECK_TIMESTAMP,
+    "UTCTIMEONLY": _CHECK_TIMEONLY,
+    "UTCDATEONLY": _CHECK_DATE,
+    "UTCDATE": _CHECK_DATE,
+    "LOCALMKTDATE": _CHECK_DATE,
+    "MONTHYEAR": _CHECK_MONTHYEAR,
 }
+
+# For each format check, a regex source (for a Unicode str pattern) matching
+# exactly the values the check accepts, all of them non-empty and without SOH,
+# so a value can be checked in place inside a whole-message pattern. A check
+# not listed here (a custom one) is simply never compiled into such a pattern.
+CHECK_PATTERNS: dict[FormatCheck, str] = {
+    _is_uint: "[0-9]+",  # isascii() and isdigit()
+    _is_int: "-?[0-9]+",
+    _float_ok: f"(?a:{_FLOAT_SRC})",
+    _char_ok: "[^\x01]",  # one character (a value never holds SOH)
+    _CHECK_TIMESTAMP: f"(?a:{_TIMESTAMP_SRC})",
+    _CHECK_TIMEONLY: f"(?:{_TIMEONLY_SRC})",
+    _CHECK_DATE: f"(?a:{_DATE_SRC})",
+    _CHECK_MONTHYEAR: f"(?a:{_MONTHYEAR_SRC})",
+}
+
+# A compiled whole-message matcher for one message shape (its `fullmatch`) and
+# the shape's tags in wire order; built and used by `quoter.fix.validation`.
+ShapeMatcher = tuple[Callable[[str], "re.Match[str] | None"], tuple[int, ...]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,6 +260,18 @@ class Dictionary:
     max_standard_tag: int
     checks: dict[int, FormatCheck] = field(default_factory=dict, repr=False)
     enums: dict[int, frozenset[str]] = field(default_factory=dict, repr=False)
+    # Memos of quoter.fix.validation, tied to this dictionary's lifetime: the
+    # structural outcome per (msg type, tag sequence), how often each valid
+    # shape was seen, and the compiled matchers per message type (most recent first).
+    plans: dict[tuple[str, tuple[int, ...]], object] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    shape_sightings: dict[tuple[str, tuple[int, ...]], int] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    shapes: dict[str, list[ShapeMatcher]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         for tag, fd in self.fields.items():

@@ -49,6 +49,7 @@ from quoter.fix.validation import (
     SENDING_TIME_ACCURACY,
     VALUE_INCORRECT,
     Rejection,
+    parse_and_validate,
     validate,
 )
 
@@ -256,11 +257,15 @@ class Session:
             self._garbled("garbled frame (BodyLength or CheckSum)")
             return
         try:
-            msg = parse(frame)
+            if self.config.validate:
+                # split and validate in one step (compiled per message shape)
+                msg, rej = parse_and_validate(frame, self.dictionary)
+            else:
+                msg, rej = parse(frame), None
         except GarbledFrame as e:
             self._garbled(str(e))
             return
-        self._next(msg, queued=False)
+        self._next(msg, queued=False, rejection=rej)
 
     def _garbled(self, why: str) -> None:
         self.last_error = why
@@ -472,7 +477,11 @@ class Session:
             self.store.reset(now)
 
     # ------------------------------------------------------------ receiving
-    def _next(self, msg: RawMessage, queued: bool) -> None:
+    def _next(
+        self, msg: RawMessage, queued: bool, rejection: Rejection | bool | None = False
+    ) -> None:
+        """Process one message; `rejection` is its validation outcome when the
+        caller already has it (None = valid), False when it must be computed."""
         v = msg.values
         mt = msg.msg_type
         try:
@@ -490,8 +499,8 @@ class Session:
                     self._incr_target()
                 return
             if self.config.validate:
-                rej = validate(msg, self.dictionary)
-                if rej is not None:
+                rej = validate(msg, self.dictionary) if rejection is False else rejection
+                if isinstance(rej, Rejection):
                     self._generate_reject(msg, rej.reason, rej.tag)
                     return
             if mt == "A":

@@ -10,15 +10,26 @@ instances are checked after the top level.
 
 Messages of a valid FIX 4.4 type that the dictionary does not describe get the
 header checks and per-field format checks only.
+
+Speed: `validate` caches the structural outcome per message shape (type and
+tag sequence). `parse_and_validate` goes further for the shapes a peer keeps
+sending: once a valid shape has been seen twice (and it has no repeating
+group and only format checks with a known regex), it is compiled into one
+regex over the whole frame text that checks every value (non-empty, format,
+enum) and captures the values, so a message of that shape is split and
+validated by a single match. Anything the regex does not accept takes the
+ordinary `parse` + `validate` path, which alone decides what is reported.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import cast
 
-from quoter.fix.codec.framing import RawMessage
-from quoter.fix.dictionary import Dictionary, FormatCheck, GroupDef
+from quoter.fix.codec.framing import RawMessage, parse
+from quoter.fix.dictionary import CHECK_PATTERNS, Dictionary, FormatCheck, GroupDef
 
 INVALID_TAG_NUMBER = 0
 REQUIRED_TAG_MISSING = 1
@@ -164,7 +175,6 @@ def _iterate(
 # (message type, tag sequence) -> value checks in ascending tag order, for shapes that
 # are structurally valid and have no repeating groups; None = use the full path
 Plan = tuple[tuple[int, int, FormatCheck | None, frozenset[str] | None], ...]
-_PLANS: dict[int, dict[tuple[str, tuple[int, ...]], Plan | None]] = {}
 _MAX_PLANS = 4096
 
 
@@ -184,6 +194,17 @@ def _plan(msg: RawMessage, dd: Dictionary) -> Plan | None:
     return tuple(steps)
 
 
+def _cached_plan(msg: RawMessage, dd: Dictionary, tags: tuple[int, ...]) -> Plan | None:
+    plans = cast("dict[tuple[str, tuple[int, ...]], Plan | None]", dd.plans)
+    key = (msg.msg_type, tags)
+    plan = plans.get(key, False)
+    if plan is False:
+        if len(plans) >= _MAX_PLANS:
+            plans.clear()
+        plan = plans[key] = _plan(msg, dd)
+    return plan  # type: ignore[return-value]
+
+
 def validate(msg: RawMessage, dd: Dictionary) -> Rejection | None:
     """The first problem of `msg` against `dd`, or None when it is valid.
 
@@ -195,20 +216,100 @@ def validate(msg: RawMessage, dd: Dictionary) -> Rejection | None:
     fields = msg.fields
     if "" in msg.values.values():
         return validate_full(msg, dd)
-    plans = _PLANS.setdefault(id(dd), {})
-    key = (msg.msg_type, tuple([f[0] for f in fields]))
-    plan = plans.get(key, False)
-    if plan is False:
-        if len(plans) >= _MAX_PLANS:
-            plans.clear()
-        plan = plans[key] = _plan(msg, dd)
+    plan = _cached_plan(msg, dd, tuple([f[0] for f in fields]))
     if plan is None:
         return validate_full(msg, dd)
-    for i, _tag, check, enums in plan:  # type: ignore[union-attr]
+    for i, _tag, check, enums in plan:
         value = fields[i][1]
         if (check is not None and not check(value)) or (enums is not None and value not in enums):
             return validate_full(msg, dd)
     return None
+
+
+# Shape matchers: how many per message type (tried most recent first), and
+# after how many valid sightings a shape is worth compiling (a regex costs
+# about as much as a hundred messages, so one-off shapes never pay it).
+_SHAPES_PER_TYPE = 8
+_COMPILE_AFTER = 2
+_MAX_SIGHTINGS = 4096
+
+
+def _value_pattern(dd: Dictionary, tag: int) -> str | None:
+    """A regex matching exactly the values `validate` accepts for `tag`, or
+    None when that cannot be expressed (custom check, unusual enum values)."""
+    check = dd.checks.get(tag)
+    enums = dd.enums.get(tag)
+    if check is None:
+        check_src = None
+    else:
+        check_src = CHECK_PATTERNS.get(check)
+        if check_src is None:
+            return None
+    if enums is None:
+        return check_src if check_src is not None else "[^\x01]+"
+    # an enum value may also be a space-separated list of allowed values
+    # (MultipleValueString); values holding a space or SOH, or empty, would
+    # make that rule ambiguous, so such tags are left to the plain path
+    if not enums or any(not e or " " in e or "\x01" in e for e in enums):
+        return None
+    one = "(?:" + "|".join(re.escape(e) for e in sorted(enums, key=len, reverse=True)) + ")"
+    listed = f"{one}(?: {one})*"
+    return listed if check_src is None else f"(?=(?:{check_src})\x01){listed}"
+
+
+def _learn_shape(msg: RawMessage, dd: Dictionary, tags: tuple[int, ...]) -> None:
+    """Count a valid shape; compile it on its `_COMPILE_AFTER`-th sighting."""
+    key = (msg.msg_type, tags)
+    seen = dd.shape_sightings
+    n = seen.get(key, 0) + 1
+    if n > _COMPILE_AFTER:
+        return  # compiled already, or not compilable
+    if len(seen) >= _MAX_SIGHTINGS:
+        seen.clear()
+    seen[key] = n
+    if n < _COMPILE_AFTER or _cached_plan(msg, dd, tags) is None:
+        return
+    parts = []
+    for tag, _ in msg.fields:
+        if tag == 35:
+            parts.append(f"35=({re.escape(msg.msg_type)})\x01")
+            continue
+        pattern = _value_pattern(dd, tag)
+        if pattern is None:
+            seen[key] = _COMPILE_AFTER + 1
+            return
+        parts.append(f"{tag}=({pattern})\x01")
+    matcher = re.compile("".join(parts)).fullmatch
+    shapes = dd.shapes.setdefault(msg.msg_type, [])
+    shapes.insert(0, (matcher, tags))
+    for _, dropped in shapes[_SHAPES_PER_TYPE:]:
+        seen.pop((msg.msg_type, dropped), None)  # may be learnt again later
+    del shapes[_SHAPES_PER_TYPE:]
+
+
+def parse_and_validate(frame: bytes, dd: Dictionary) -> tuple[RawMessage, Rejection | None]:
+    """`(parse(frame), validate(parse(frame), dd))`, faster for repeated shapes.
+
+    Raises GarbledFrame exactly when `parse` does. See the module docstring
+    for the compiled fast path; its result is always the same as the plain one.
+    """
+    text = frame.decode("utf-8", "surrogateescape")
+    # the MsgType value: the third field (a wrong guess only misses the fast path)
+    i = text.find("\x01", text.find("\x01") + 1) + 4
+    shapes = dd.shapes.get(text[i : text.find("\x01", i)])
+    if shapes is not None:
+        for k, (matcher, tags) in enumerate(shapes):
+            m = matcher(text)
+            if m is not None:
+                if k:  # most recent first: a peer tends to repeat its last shape
+                    shapes.insert(0, shapes.pop(k))
+                fields = tuple(zip(tags, m.groups(), strict=True))
+                return RawMessage(fields[2][1], fields, dict(fields)), None
+    msg = parse(frame)
+    rej = validate(msg, dd)
+    if rej is None:
+        _learn_shape(msg, dd, tuple([f[0] for f in msg.fields]))
+    return msg, rej
 
 
 def validate_full(msg: RawMessage, dd: Dictionary) -> Rejection | None:
