@@ -60,14 +60,16 @@ from quoter.marketdata import (
     parse_security_status,
     quoter_dictionary,
 )
+from quoter.mass_quote import MassQuoteManager, VenueManager
 from quoter.orders import OrderManager, OrderUpdate
 from quoter.quote_log import QuoteLogWriter
 from quoter.risk import Denied, RiskEngine, event_fields
 from quoter.strategy import SymbolStrategy, TopOfBook, fair_value
 
-__all__ = ["EventSink", "FillsWriter", "QuoterApp", "QuoterEngine"]
+__all__ = ["EventSink", "FillsWriter", "QuoterApp", "QuoterEngine", "Scheduler"]
 
 EventSink = Callable[[str, int, Mapping[str, Any]], object]
+Scheduler = Callable[[Callable[[], object]], object]  # e.g. loop.call_soon
 _NS = 1_000_000_000
 _REQUOTE_AFTER = frozenset(
     {"filled", "partially_filled", "replaced", "cancelled", "cancel_rejected"}
@@ -118,6 +120,12 @@ class FillsWriter:
         self._file.close()
 
 
+def _fields(
+    fields: Mapping[str, Any] | Callable[[], Mapping[str, Any]],
+) -> Mapping[str, Any]:
+    return fields if isinstance(fields, Mapping) else fields()
+
+
 def _levels(levels: tuple[Level, ...]) -> list[list[Decimal]]:
     return [[lv.px, lv.qty] for lv in levels]
 
@@ -134,9 +142,15 @@ class QuoterEngine(BaseApplication):
         fills: FillsWriter | None = None,
         id_prefix: str | None = None,
         wall_clock: Callable[[], int] = time.time_ns,
+        schedule: Scheduler | None = None,
     ) -> None:
         self.config = config
         self._publish: EventSink = publish or (lambda kind, ts, fields: None)
+        # Deferred publishing (see `set_scheduler`): events wait here, in order,
+        # until `flush_events` runs after the orders they caused are on the wire.
+        self._schedule: Scheduler | None = schedule
+        self._pending: list[tuple[str, int, Mapping[str, Any] | Callable[[], Mapping[str, Any]]]]
+        self._pending = []
         self.quote_log = quote_log
         self.fills = fills
         self._wall = wall_clock
@@ -146,7 +160,11 @@ class QuoterEngine(BaseApplication):
         self.risk = RiskEngine(config.risk)
         self.session: Session | None = None
         prefix = id_prefix or f"{config.venue.sender_comp_id}-{wall_clock() // _NS % 1_000_000:x}-"
-        self.orders = OrderManager(
+        # the venue profile: post-only orders + cancel/replace, or MassQuote/QuoteCancel
+        manager: Callable[..., VenueManager] = (
+            MassQuoteManager if config.venue.profile == "mass_quote" else OrderManager
+        )
+        self.orders = manager(
             instruments,
             self._send,
             self.risk,
@@ -229,8 +247,52 @@ class QuoterEngine(BaseApplication):
             raise RuntimeError("no FIX session attached")
         return self.session.send(msg_type, body)
 
-    def emit(self, kind: str, fields: Mapping[str, Any], ts: int | None = None) -> None:
-        self._publish(kind, self.now() if ts is None else ts, fields)
+    def emit(
+        self,
+        kind: str,
+        fields: Mapping[str, Any] | Callable[[], Mapping[str, Any]],
+        ts: int | None = None,
+    ) -> None:
+        """Publish one event now, or queue it when a scheduler is set (`set_scheduler`).
+
+        `fields` may be a function building them: with a scheduler it runs at
+        flush time, so the hot path does not pay for formatting (its inputs must
+        be immutable values captured at the time of the event).
+        """
+        if ts is None:
+            ts = self.now()
+        if self._schedule is None:
+            self._publish(kind, ts, fields if isinstance(fields, Mapping) else fields())
+            return
+        pending = self._pending
+        if not pending:
+            self._schedule(self.flush_events)
+        pending.append((kind, ts, fields))
+
+    def set_scheduler(self, schedule: Scheduler | None) -> None:
+        """Defer event publishing (`loop.call_soon`), or publish at once again (None).
+
+        With a scheduler, events raised while handling a message are queued and
+        published by one `flush_events` call scheduled when the first is queued:
+        in the asyncio process that runs after the transport has written the
+        orders the message caused, so encoding, journaling and the ZeroMQ send
+        are off the tick-to-order path. Order (and so `seq`) is unchanged; nothing
+        is dropped. Turning deferral off flushes what is queued first.
+        """
+        if schedule is None:
+            self.flush_events()
+        self._schedule = schedule
+
+    def flush_events(self) -> int:
+        """Publish every queued event, in order; how many."""
+        pending = self._pending
+        if not pending:
+            return 0
+        self._pending = []
+        publish = self._publish
+        for kind, ts, fields in pending:
+            publish(kind, ts, fields if type(fields) is dict else _fields(fields))
+        return len(pending)
 
     def _drain_risk(self) -> None:
         for ev in self.risk.drain_events():
@@ -286,7 +348,7 @@ class QuoterEngine(BaseApplication):
         if mt == "X":
             for sym in self.md.on_incremental(msg):
                 self.on_market(sym)
-        elif mt == "8":
+        elif mt in ("8", "b"):  # 35=b: MassQuote/QuoteCancel acknowledgement
             self.md.on_transact_time(msg)
             self._apply_updates(self.orders.on_execution_report(msg, self.now()))
         elif mt == "W":
@@ -311,17 +373,18 @@ class QuoterEngine(BaseApplication):
         inst = book.instrument
         self.stats["market_updates"] += 1
         last = book.last_px_ticks
-        self.emit(
-            "market",
-            {
+
+        def fields() -> dict[str, Any]:  # built at publish time (top is immutable)
+            return {
                 "symbol": symbol,
                 "bid_px": None if top.bid_ticks is None else top.bid_ticks * inst.tick,
                 "bid_qty": top.bid_lots * inst.lot,
                 "ask_px": None if top.ask_ticks is None else top.ask_ticks * inst.tick,
                 "ask_qty": top.ask_lots * inst.lot,
                 "last_px": None if last is None else last * inst.tick,
-            },
-        )
+            }
+
+        self.emit("market", fields)
         if top.bid_ticks is not None and top.ask_ticks is not None:
             self.risk.set_reference(symbol, (top.bid_ticks + top.ask_ticks) // 2)
         for sym in self._dependents.get(symbol, ()):
@@ -763,6 +826,9 @@ class QuoterApp:
         if self.control is not None:
             fd = self.control.socket.getsockopt(zmq.FD)
             loop.add_reader(fd, self._poll_control)
+        # events are published after the orders they caused are written (call_soon
+        # runs once the transport's data_received, which writes them, has returned)
+        self.engine.set_scheduler(loop.call_soon)
         self.initiator.start()
         next_beat = time.monotonic()
         try:
@@ -785,6 +851,7 @@ class QuoterApp:
 
     def _heartbeat(self) -> None:
         eng = self.engine
+        eng.flush_events()  # keep the heartbeat after what happened before it
         self._publish(
             "heartbeat",
             eng.now(),
@@ -812,6 +879,7 @@ class QuoterApp:
                     eng.orders.cancel_all(eng.now())
                     self.initiator.pump()
             await self.initiator.stop()
+        eng.set_scheduler(None)  # publish what is queued; from now on at once
         if self.control is not None:
             self.control.close()
         if self.replay is not None:

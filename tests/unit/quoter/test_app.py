@@ -368,3 +368,35 @@ def test_hedge_ioc_past_the_threshold_and_hedge_fill_books_inventory() -> None:
     hedger, group = h.eng.hedgers["HDG"]
     assert hedger.in_flight is None and group == ("ABC", "HDG")
     assert [e["purpose"] for e in h.of("order") if e["symbol"] == "HDG"] == ["hedge"]
+
+
+def test_deferred_events_publish_after_the_orders_in_order_and_complete() -> None:
+    cfg = _config()
+    immediate = Harness(cfg)
+    immediate.feed(_snapshot("99.90", "100.10"))
+    immediate.ack_all()
+
+    h = Harness(cfg)
+    n0 = len(h.events)  # the logon's (published at once: no scheduler yet)
+    scheduled: list[Any] = []
+    h.eng.set_scheduler(scheduled.append)
+    h.feed(_snapshot("99.90", "100.10"))
+    # the orders are out, their events are not: one flush is scheduled
+    assert [m.msg_type for m in h.wire.sent] == ["D"] * 6
+    assert h.of("market") == [] and len(scheduled) == 1 and len(h.events) == n0
+    assert scheduled[0]() == len(h.events) - n0 > 0
+    assert h.eng.flush_events() == 0  # nothing twice
+    h.ack_all()
+    assert len(scheduled) == 2
+    h.eng.set_scheduler(None)  # flushes what is queued, then publishes at once
+    assert len(scheduled) == 2
+
+    # the same events, in the same order, with the same numbers as without deferral
+    def strip(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [{k: v for k, v in e.items() if k != "ts_init"} for e in events[n0:]]
+
+    assert strip(h.events) == strip(immediate.events)
+    assert [e["seq"] for e in h.events] == list(range(1, len(h.events) + 1))
+    assert h.events[n0]["type"] == "market" and h.of("quote")
+    h.feed(_snapshot("99.80", "100.00"))
+    assert h.of("market")[-1]["bid_px"] == Decimal("99.80")  # at once again
