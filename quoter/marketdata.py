@@ -311,8 +311,10 @@ class MarketData:
         books = self.books
         action = kind = px = qty = sym = date = tm = None
         started = False
+        seen_time: tuple[str | None, str | None] = (None, None)
 
         def flush() -> None:
+            nonlocal seen_time
             if not started or sym is None:
                 return
             book = books.get(sym)
@@ -336,7 +338,9 @@ class MarketData:
                 return
             if sym not in touched:
                 touched.append(sym)
-            self._advance(_entry_ts(date, tm))
+            if (date, tm) != seen_time:  # entries of one message mostly share a time
+                seen_time = (date, tm)
+                self._advance(_entry_ts(date, tm))
 
         for tag, value in msg.fields:
             if tag == MD_UPDATE_ACTION:

@@ -209,6 +209,12 @@ class OrderManager:
         self.post_only = post_only
         self.orders: dict[str, ManagedOrder] = {}  # by every id it is known under
         self.slots: dict[tuple[str, Side], dict[int, ManagedOrder]] = {}
+        # FIX text of prices and sizes per symbol (ticks/lots -> "100.01"): an order's
+        # price repeats constantly, and Decimal multiply + format is the costly part of
+        # building its body; bounded (cleared when large)
+        self._px_text: dict[str, dict[int, str]] = {}
+        self._qty_text: dict[str, dict[int, str]] = {}
+        self._ts_text: tuple[int, str] = (-1, "")
         self.messages_sent = 0
         self.deferred = 0
         self.unexpected_reports = 0
@@ -258,7 +264,33 @@ class OrderManager:
             self._sent.append(now_ns)
 
     def _transact(self, now_ns: int) -> str:
-        return format_utc(now_ns, "us")
+        last_ns, text = self._ts_text
+        if last_ns != now_ns:  # a requote sends several orders at one instant
+            text = format_utc(now_ns, "us")
+            self._ts_text = (now_ns, text)
+        return text
+
+    def _px(self, inst: Instrument, ticks: int) -> str:
+        cache = self._px_text.get(inst.symbol)
+        if cache is None:
+            cache = self._px_text[inst.symbol] = {}
+        text = cache.get(ticks)
+        if text is None:
+            if len(cache) > 65_536:
+                cache.clear()
+            text = cache[ticks] = format(ticks * inst.tick, "f")
+        return text
+
+    def _qty(self, inst: Instrument, lots: int) -> str:
+        cache = self._qty_text.get(inst.symbol)
+        if cache is None:
+            cache = self._qty_text[inst.symbol] = {}
+        text = cache.get(lots)
+        if text is None:
+            if len(cache) > 65_536:
+                cache.clear()
+            text = cache[lots] = format(lots * inst.lot, "f")
+        return text
 
     def place(
         self,
@@ -289,9 +321,9 @@ class OrderManager:
             (SYMBOL, instrument.symbol),
             (SIDE, _FIX_SIDE[side]),
             (TRANSACT_TIME, self._transact(now_ns)),
-            (ORDER_QTY, format(qty_lots * instrument.lot, "f")),
+            (ORDER_QTY, self._qty(instrument, qty_lots)),
             (ORD_TYPE, "2"),
-            (PRICE, format(px_ticks * instrument.tick, "f")),
+            (PRICE, self._px(instrument, px_ticks)),
             (TIME_IN_FORCE, "1" if tif is TimeInForce.GTC else "3"),
         ]
         if post_only:
@@ -326,9 +358,9 @@ class OrderManager:
             (SYMBOL, inst.symbol),
             (SIDE, _FIX_SIDE[o.side]),
             (TRANSACT_TIME, self._transact(now_ns)),
-            (ORDER_QTY, format(total * inst.lot, "f")),
+            (ORDER_QTY, self._qty(inst, total)),
             (ORD_TYPE, "2"),
-            (PRICE, format(px_ticks * inst.tick, "f")),
+            (PRICE, self._px(inst, px_ticks)),
         ]
         if o.venue_id is not None:
             body.insert(0, (ORDER_ID, o.venue_id))
@@ -353,7 +385,7 @@ class OrderManager:
             (SYMBOL, o.symbol),
             (SIDE, _FIX_SIDE[o.side]),
             (TRANSACT_TIME, self._transact(now_ns)),
-            (ORDER_QTY, format(o.qty_lots * o.instrument.lot, "f")),
+            (ORDER_QTY, self._qty(o.instrument, o.qty_lots)),
         ]
         if o.venue_id is not None:
             body.insert(0, (ORDER_ID, o.venue_id))
@@ -405,13 +437,21 @@ class OrderManager:
             else ((Side.SELL, asks), (Side.BUY, bids))
         )
         width = best_ask - best_bid if best_bid is not None and best_ask is not None else None
+        # whether a resting order needs nothing beyond the requote policy's verdict
+        # is decided without calling it when the order already sits on its target
+        # (same price and size: only an age limit could move it)
+        aging = self.requote.max_age_s is not None
         for side, targets in order:
             if width is not None and targets:
                 targets = self._keep_width(symbol, side, targets, width)
-            slots = self.slots.setdefault((symbol, side), {})
-            levels = max(len(targets), max(slots, default=-1) + 1)
+            slots = self.slots.get((symbol, side))
+            if slots is None:
+                slots = self.slots[(symbol, side)] = {}
+            n_targets = len(targets)
+            levels = max(n_targets, max(slots) + 1) if slots else n_targets
+            buy = side is Side.BUY
             for i in range(levels):
-                target = targets[i] if i < len(targets) else None
+                target = targets[i] if i < n_targets else None
                 o = slots.get(i)
                 if o is not None and o.state in TERMINAL_STATES:
                     del slots[i]
@@ -426,7 +466,7 @@ class OrderManager:
                     if isinstance(r, Denied):
                         denials.append(r)
                     continue
-                if o.in_flight:
+                if o.state is OrderState.PENDING_NEW or o.pending_id is not None:  # in flight
                     continue
                 if target is None:
                     if not self._budget(now_ns):
@@ -435,16 +475,18 @@ class OrderManager:
                     self.cancel(o, now_ns)
                     continue
                 px, qty = target
+                live = o.px_ticks
+                if live == px and not aging and o.filled_lots + qty == o.qty_lots:
+                    continue  # on target (on target it cannot cross, nor be wider)
                 crossing = (
-                    side is Side.BUY and best_ask is not None and o.px_ticks >= best_ask
-                ) or (side is Side.SELL and best_bid is not None and o.px_ticks <= best_bid)
+                    (best_ask is not None and live >= best_ask)
+                    if buy
+                    else (best_bid is not None and live <= best_bid)
+                )
                 # the best level never rests wider than its target, whatever the
                 # tolerance: the target is what the obligation clamp made valid
-                wider = i == 0 and (
-                    (side is Side.BUY and o.px_ticks < px)
-                    or (side is Side.SELL and o.px_ticks > px)
-                )
-                why = self.requote.decide(o.px_ticks, px, o.placed_ns, now_ns)
+                wider = i == 0 and (live < px if buy else live > px)
+                why = self.requote.decide(live, px, o.placed_ns, now_ns)
                 if why is None and not crossing and not wider and o.leaves_lots == qty:
                     continue
                 if not self._budget(now_ns):
