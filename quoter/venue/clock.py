@@ -9,6 +9,14 @@ The clock never runs backwards: `advance_to` an earlier time is ignored, and
 the paced clock is monotonic because the wall source is (`time.time_ns` by
 default; inject another callable in tests).
 
+One clock stamps everything the venue does. A paced clock can be *held* at a
+simulation time (`hold`): it does not read past it until released or re-held
+later. The server holds it at the next scheduled market event, so an order
+handled while that event is due but not yet applied (the loop wakes a little
+after its wall time) is stamped no later than the event: the venue's output,
+market file and states file are in time order, and a scheduled event is
+stamped at its scheduled time.
+
 Not here: sleeping or scheduling (the server's loop asks `wall_delay_s` and
 sleeps itself), FIX SendingTime (which stays on the wall clock).
 """
@@ -25,7 +33,7 @@ WallClock = Callable[[], int]
 class SimClock:
     """Simulation time in UTC ns (see module docstring)."""
 
-    __slots__ = ("_last_ns", "_wall", "_wall0_ns", "speed", "start_ns")
+    __slots__ = ("_hold_ns", "_last_ns", "_wall", "_wall0_ns", "speed", "start_ns")
 
     def __init__(
         self,
@@ -40,6 +48,7 @@ class SimClock:
         self._wall = wall
         self._wall0_ns = wall()
         self._last_ns = start_ns
+        self._hold_ns: int | None = None
 
     @property
     def as_fast_as_possible(self) -> bool:
@@ -50,6 +59,9 @@ class SimClock:
         speed = self.speed
         if speed is not None:
             now = self.start_ns + int((self._wall() - self._wall0_ns) * speed)
+            hold = self._hold_ns
+            if hold is not None and now > hold:
+                now = hold
             if now > self._last_ns:
                 self._last_ns = now
         return self._last_ns
@@ -60,6 +72,12 @@ class SimClock:
         if sim_ns > self._last_ns:
             self._last_ns = sim_ns
         return self._last_ns
+
+    def hold(self, sim_ns: int | None) -> None:
+        """Paced clock: do not read past `sim_ns` from now on (None = run freely).
+        A hold earlier than the time already read changes nothing until time catches up:
+        the clock still never runs backwards."""
+        self._hold_ns = sim_ns
 
     def wall_delay_s(self, sim_ns: int) -> float:
         """Wall seconds until the simulation reaches `sim_ns` (0 when due or event driven)."""

@@ -6,7 +6,10 @@ connected identity refused and logged), drives its market sources (synthetic
 or replay, anything with `next_event_ns()` / `step(now_ns)`) on a `SimClock`,
 and records what happened:
 - paced clock (speed 1 = real time, 60 = x60): sleeps until the next source
-  event is due in simulation time, then steps every source to `now`;
+  event is due in simulation time, then steps every source to it. The clock
+  is held at that event meanwhile (`SimClock.hold`), so member messages
+  handled late in the wait are not stamped after it: one clock, and every
+  output (market data, the BBO file, the states file) in time order;
 - event-driven clock ("as fast as possible"): jumps to the next source event,
   yielding to the event loop between events so members' orders are handled
   at the simulation time they arrive. Output to a member whose socket buffer
@@ -326,31 +329,39 @@ class VenueServer:
         clock = self.clock
         sources = self.sources
         afap = clock.as_fast_as_possible
+        end_ns = self.end_ns
         while True:
             due: int | None = None
             for s in sources:
                 t = s.next_event_ns()
                 if t is not None and (due is None or t < due):
                     due = t
-            if due is None or (self.end_ns is not None and due > self.end_ns):
+            last = due is None or (end_ns is not None and due > end_ns)
+            target = end_ns if last else due
+            if target is None:
                 break
             if afap:
                 await asyncio.sleep(0)  # members' messages are handled before the next event
                 while self._backlogged():
                     await asyncio.sleep(0.001)
-                now = clock.advance_to(due)
+                now = clock.advance_to(target)
             else:
-                delay = clock.wall_delay_s(due)
+                # Hold the clock at the next scheduled event: members' messages handled
+                # until it is applied are stamped no later than it (see SimClock.hold).
+                clock.hold(target)
+                delay = clock.wall_delay_s(target)
                 if delay > 0:
                     await asyncio.sleep(min(delay, 0.25))
                     continue
                 now = clock.now_ns()
+            if last:
+                break
             for s in sources:
                 events = s.step(now)
                 if events:
                     self.events_stepped += len(events)
                     self.publish_events(events)
-        end = clock.now_ns() if self.end_ns is None else max(clock.now_ns(), self.end_ns)
+        end = clock.now_ns() if end_ns is None else max(clock.now_ns(), end_ns)
         if afap:
             end = clock.advance_to(end)
         closing: list[Event] = []
@@ -359,6 +370,7 @@ class VenueServer:
                 spec.symbol, TradingPhase.CLOSED, end, reason="end of market data"
             )
         self.publish_events(closing)
+        clock.hold(None)  # after the close, the clock runs freely again
         if sources:
             self.log("market data finished: all symbols closed")
         self.done.set()

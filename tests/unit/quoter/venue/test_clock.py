@@ -58,3 +58,20 @@ def test_paced_clock_is_monotonic_even_if_advanced_ahead() -> None:
 def test_speed_must_be_positive(speed: Fraction | int) -> None:
     with pytest.raises(ValueError, match="positive"):
         SimClock(START, speed)
+
+
+def test_a_held_paced_clock_stops_at_the_hold_until_released() -> None:
+    wall = Wall()
+    clock = SimClock(START, 60, wall)
+    clock.hold(START + 600)
+    wall.ns += 5  # 300 simulated ns: before the hold
+    assert clock.now_ns() == START + 300
+    wall.ns += 100  # paced time START + 6_300, held at START + 600
+    assert clock.now_ns() == START + 600
+    assert clock.wall_delay_s(START + 600) == 0.0
+    clock.hold(START + 1_000)  # the next scheduled event
+    assert clock.now_ns() == START + 1_000
+    clock.hold(None)
+    assert clock.now_ns() == START + 6_300
+    clock.hold(START + 2_000)  # a hold behind the time already read never goes back
+    assert clock.now_ns() == START + 6_300
