@@ -6,14 +6,32 @@ force at its start), answers "valid now, and why not" with the same
 `timeline.build_segments` + `day.evaluate_day` as the batch driver, so a day
 gives the identical `DayResult` through both drivers.
 
-Cost: `status`/`day_so_far` re-evaluate the buffered day (O(rows in the day),
-vectorised); only `valid_now` is O(1). Rows must arrive in time order per stream.
+Cost:
+- rows are appended to growable column buffers (amortised O(1) per row) and read
+  back as views, never re-concatenated;
+- `so_far` (presence figures of the day up to now: eligible and valid time,
+  snapshot samples, with refresh-after-fill grace) is incremental: each call
+  evaluates only the segments since the previous call with the shared segment
+  code and folds them into per-day accumulators, carrying the open invalid
+  stretch across calls (its grace is decided when it ends). O(rows since the
+  last call), so a live monitor can ask after every micro-batch;
+- `day_so_far`/`close_day` re-evaluate the buffered day (O(rows in the day),
+  vectorised): the full `DayResult` (episodes, side uptime, ...) comes only from
+  the shared day code.
+
+Rows must arrive in time order per stream. `so_far` assumes nothing is later
+pushed for an instant before the previous `so_far` time, and that states given
+as open stay as given (the monitor pushes each state once it closes, with the
+same start); anything else makes the next `so_far` start over from the day's
+start (still exact, just O(day) once).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from datetime import date
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -22,8 +40,9 @@ from mmsla.domain.agreement import Agreement
 from mmsla.domain.reasons import Reason, reasons_from_mask
 from mmsla.io.tables import MarketArrays, QuoteArrays, StateInterval
 from mmsla.obligations.calendar import DayFrame, day_frame, sample_times
-from mmsla.obligations.day import evaluate_day
-from mmsla.obligations.result import DayResult
+from mmsla.obligations.day import _runs, evaluate_day
+from mmsla.obligations.exact import ns_from_seconds
+from mmsla.obligations.result import DayResult, pct
 from mmsla.obligations.timeline import (
     build_segments,
     eligible_intervals,
@@ -48,6 +67,94 @@ class Status:
     presence_pct: float | None
 
 
+@dataclass(frozen=True)
+class SoFar:
+    """Presence figures of a day up to an instant: the same numbers `day_so_far` gives."""
+
+    day: date
+    until_ns: int
+    eligible_ns: int
+    valid_ns: int
+    samples_eligible: int | None
+    samples_valid: int | None
+
+    @property
+    def presence_num(self) -> int:
+        return self.samples_valid if self.samples_valid is not None else self.valid_ns
+
+    @property
+    def presence_den(self) -> int:
+        return self.samples_eligible if self.samples_eligible is not None else self.eligible_ns
+
+    @property
+    def presence_pct(self) -> float | None:
+        return pct(self.presence_num, self.presence_den)
+
+
+class _Columns:
+    """Append-only named columns (1-d or (n, width)) with amortised O(1) appends.
+
+    `view(name)` is a view of the live rows; `drop(k)` forgets the first k live rows.
+    Rows once written never change, so views handed out stay correct.
+    """
+
+    def __init__(self, spec: dict[str, tuple[type, int | None]]) -> None:
+        self._spec = spec
+        self._lo = self._n = 0
+        self._cols = {k: self._alloc(k, 0) for k in spec}
+
+    def _alloc(self, key: str, cap: int) -> npt.NDArray[np.generic]:
+        dtype, width = self._spec[key]
+        return np.empty((cap, width) if width is not None else cap, dtype)
+
+    def __len__(self) -> int:
+        return self._n - self._lo
+
+    def append(self, values: dict[str, npt.NDArray[np.generic]]) -> None:
+        k = next(iter(values.values())).shape[0]
+        need = self._n + k
+        cap = next(iter(self._cols.values())).shape[0]
+        if need > cap:
+            live = self._n - self._lo
+            new_cap = max(2 * (live + k), 1024)
+            for key, col in self._cols.items():
+                grown = self._alloc(key, new_cap)
+                grown[:live] = col[self._lo : self._n]
+                self._cols[key] = grown
+            self._lo, self._n = 0, live
+            need = live + k
+        for key, col in self._cols.items():
+            col[self._n : need] = values[key]
+        self._n = need
+
+    def view(self, key: str) -> npt.NDArray[Any]:
+        return self._cols[key][self._lo : self._n]
+
+    def drop(self, k: int) -> None:
+        self._lo = min(self._lo + k, self._n)
+
+
+@dataclass
+class _Tally:
+    """Accumulators of one day's presence up to `frontier` (see `StreamingEvaluator.so_far`).
+
+    The last invalid stretch seen is kept apart (`c_*`): whether its refresh-after-
+    fill grace applies depends on where it ends, which a later call may move.
+    """
+
+    day: date
+    frontier: int
+    eligible: int = 0
+    valid: int = 0
+    s_elig: int = 0
+    s_valid: int = 0
+    c_start: int | None = None  # open (last) invalid stretch: start, end, fill start, samples
+    c_end: int = 0
+    c_fill: bool = False
+    c_samples: int = 0
+    open_used: tuple[tuple[str, int], ...] = ()
+
+
 def _cat(parts: list[I64], width: int | None = None) -> I64:
     if not parts:
         return np.zeros((0, width) if width else 0, np.int64)
@@ -68,20 +175,42 @@ class StreamingEvaluator:
         self.px_scale = px_scale
         self.qty_scale = qty_scale
         self.levels = levels
-        self._q: dict[str, list[npt.NDArray[np.int64]]] = {
-            k: [] for k in ("ts", "bid_px", "bid_qty", "ask_px", "ask_qty")
-        }
-        self._fill: list[Bools] = []
-        self._m: dict[str, list[npt.NDArray[np.int64]]] = {
-            k: [] for k in ("ts", "bid_px", "ask_px")
-        }
-        self._m_ok: dict[str, list[Bools]] = {"bid": [], "ask": []}
+        self._q = _Columns(
+            {
+                "ts": (np.int64, None),
+                "bid_px": (np.int64, levels),
+                "bid_qty": (np.int64, levels),
+                "ask_px": (np.int64, levels),
+                "ask_qty": (np.int64, levels),
+                "fill": (np.bool_, None),
+            }
+        )
+        self._m = _Columns(
+            {
+                "ts": (np.int64, None),
+                "bid_px": (np.int64, None),
+                "ask_px": (np.int64, None),
+                "bid_ok": (np.bool_, None),
+                "ask_ok": (np.bool_, None),
+            }
+        )
         self._states: list[StateInterval] = []
         self._last_q_ts: int | None = None
         self._last_m_ts: int | None = None
         self._frames: dict[date, DayFrame] = {}
+        self._samples: dict[date, I64 | None] = {}
+        self._tally: _Tally | None = None
+        terms = agreement.terms_for(symbol)
+        raf = terms.refresh_after_fill
+        self._grace_ns = ns_from_seconds(raf.grace_s) if raf is not None else None
 
     # ---- input -------------------------------------------------------------------------
+    def _touch(self, ts_ns: int) -> None:
+        """Input at `ts_ns`: the tally must start over if it already counted that instant."""
+        t = self._tally
+        if t is not None and ts_ns < t.frontier:
+            self._tally = None
+
     def push_quotes(
         self,
         ts_ns: I64,
@@ -97,16 +226,19 @@ class StreamingEvaluator:
             return
         if (ts[1:] < ts[:-1]).any() or (self._last_q_ts is not None and ts[0] < self._last_q_ts):
             raise ValueError("quote rows must arrive in time order")
-        for key, arr in (
-            ("ts", ts),
-            ("bid_px", bid_px),
-            ("bid_qty", bid_qty),
-            ("ask_px", ask_px),
-            ("ask_qty", ask_qty),
-        ):
-            a = np.asarray(arr, np.int64)
-            self._q[key].append(a if key == "ts" else a.reshape(ts.size, self.levels))
-        self._fill.append(np.zeros(ts.size, bool) if is_fill is None else np.asarray(is_fill, bool))
+        n = ts.size
+        shape = (n, self.levels)
+        self._q.append(
+            {
+                "ts": ts,
+                "bid_px": np.asarray(bid_px, np.int64).reshape(shape),
+                "bid_qty": np.asarray(bid_qty, np.int64).reshape(shape),
+                "ask_px": np.asarray(ask_px, np.int64).reshape(shape),
+                "ask_qty": np.asarray(ask_qty, np.int64).reshape(shape),
+                "fill": np.zeros(n, bool) if is_fill is None else np.asarray(is_fill, bool),
+            }
+        )
+        self._touch(int(ts[0]))
         self._last_q_ts = int(ts[-1])
 
     def push_market(
@@ -123,37 +255,39 @@ class StreamingEvaluator:
             return
         if (ts[1:] < ts[:-1]).any() or (self._last_m_ts is not None and ts[0] < self._last_m_ts):
             raise ValueError("market rows must arrive in time order")
-        self._m["ts"].append(ts)
-        self._m["bid_px"].append(np.asarray(bid_px, np.int64))
-        self._m["ask_px"].append(np.asarray(ask_px, np.int64))
-        self._m_ok["bid"].append(
-            np.ones(ts.size, bool) if bid_ok is None else np.asarray(bid_ok, bool)
+        ones = np.ones(ts.size, bool)
+        self._m.append(
+            {
+                "ts": ts,
+                "bid_px": np.asarray(bid_px, np.int64),
+                "ask_px": np.asarray(ask_px, np.int64),
+                "bid_ok": ones if bid_ok is None else np.asarray(bid_ok, bool),
+                "ask_ok": ones if ask_ok is None else np.asarray(ask_ok, bool),
+            }
         )
-        self._m_ok["ask"].append(
-            np.ones(ts.size, bool) if ask_ok is None else np.asarray(ask_ok, bool)
-        )
+        self._touch(int(ts[0]))
         self._last_m_ts = int(ts[-1])
 
     def push_state(self, interval: StateInterval) -> None:
         """Add a market-state interval (for this symbol or all symbols)."""
         if interval.symbol in (None, self.symbol):
             self._states.append(interval)
+            t = self._tally
+            if t is not None and (interval.state, interval.start_ns) not in t.open_used:
+                self._touch(interval.start_ns)
 
     # ---- buffered arrays ---------------------------------------------------------------
     def quotes(self) -> QuoteArrays:
-        """The buffered quote rows as one array set (compacts the buffer)."""
-        for key in self._q:
-            width = None if key == "ts" else self.levels
-            self._q[key] = [_cat(self._q[key], width)]
-        self._fill = [np.concatenate(self._fill) if self._fill else np.zeros(0, bool)]
+        """The buffered quote rows as one array set (views, O(1))."""
+        v = self._q.view
         return QuoteArrays(
             self.symbol,
-            self._q["ts"][0],
-            self._q["bid_px"][0],
-            self._q["bid_qty"][0],
-            self._q["ask_px"][0],
-            self._q["ask_qty"][0],
-            self._fill[0],
+            v("ts"),
+            v("bid_px"),
+            v("bid_qty"),
+            v("ask_px"),
+            v("ask_qty"),
+            v("fill"),
             self.px_scale,
             self.qty_scale,
         )
@@ -162,21 +296,17 @@ class StreamingEvaluator:
         """The buffered market rows, or None when no market row was ever pushed."""
         if self._last_m_ts is None:
             return None
-        for key in self._m:
-            self._m[key] = [_cat(self._m[key])]
-        for key in self._m_ok:
-            self._m_ok[key] = [np.concatenate(self._m_ok[key])]
-        n = self._m["ts"][0].size
-        zeros = np.zeros(n, np.int64)
+        v = self._m.view
+        zeros = np.zeros(len(self._m), np.int64)
         return MarketArrays(
             self.symbol,
-            self._m["ts"][0],
-            self._m["bid_px"][0],
-            self._m["ask_px"][0],
+            v("ts"),
+            v("bid_px"),
+            v("ask_px"),
             zeros,
             zeros,
-            self._m_ok["bid"][0],
-            self._m_ok["ask"][0],
+            v("bid_ok"),
+            v("ask_ok"),
             self.px_scale,
             0,
         )
@@ -185,6 +315,11 @@ class StreamingEvaluator:
         if day not in self._frames:
             self._frames[day] = day_frame(self.agreement, day)
         return self._frames[day]
+
+    def _sample_times(self, day: date) -> I64 | None:
+        if day not in self._samples:
+            self._samples[day] = sample_times(self.agreement, self._frame(day))
+        return self._samples[day]
 
     # ---- output ------------------------------------------------------------------------
     def valid_now(self, now_ns: int) -> tuple[bool, tuple[Reason, ...], bool]:
@@ -200,16 +335,32 @@ class StreamingEvaluator:
         )
         return mask == 0, tuple(reasons_from_mask(mask)), stressed
 
-    def day_so_far(self, day: date, now_ns: int | None = None) -> DayResult:
-        """The day's result over eligible time before `now_ns` (the whole day when None)."""
+    def _with_open(
+        self, open_states: Mapping[str, int] | None, until_ns: int
+    ) -> list[StateInterval]:
+        extra = [
+            StateInterval(start, until_ns, self.symbol, name)
+            for name, start in (open_states or {}).items()
+            if until_ns > start
+        ]
+        return self._states + extra if extra else self._states
+
+    def day_so_far(
+        self, day: date, now_ns: int | None = None, open_states: Mapping[str, int] | None = None
+    ) -> DayResult:
+        """The day's result over eligible time before `now_ns` (the whole day when None).
+
+        `open_states` (name -> start) are states still in force, counted up to `now_ns`.
+        """
         frame = self._frame(day)
+        until = now_ns if now_ns is not None else frame.end_ns
         segs = build_segments(
             self.agreement,
             self.symbol,
             [frame],
             self.quotes(),
             self.market(),
-            self._states,
+            self._with_open(open_states, until),
             until_ns=now_ns,
         )
         return evaluate_day(
@@ -219,14 +370,159 @@ class StreamingEvaluator:
             segs,
             int(segs.day_bounds[0]),
             int(segs.day_bounds[1]),
-            sample_times(self.agreement, frame),
+            self._sample_times(day),
         )
 
-    def status(self, day: date, now_ns: int) -> Status:
+    def so_far(self, day: date, now_ns: int, open_states: Mapping[str, int] | None = None) -> SoFar:
+        """Presence figures of `day` over eligible time before `now_ns`, incrementally.
+
+        Equal to the same fields of `day_so_far(day, now_ns, open_states)`; costs
+        O(rows since the previous call) when calls come in time order.
+        """
+        frame = self._frame(day)
+        samples = self._sample_times(day)
+        t = self._tally
+        if t is None or t.day != day or now_ns < t.frontier:
+            t = self._tally = _Tally(day, frame.start_ns)
+        until = min(now_ns, frame.end_ns)
+        if until > t.frontier:
+            self._extend(t, frame, until, samples, open_states or {})
+        # the open stretch counts as valid while it may still end within its grace
+        c_ok = (
+            t.c_start is not None
+            and t.c_fill
+            and self._grace_ns is not None
+            and t.c_end - t.c_start <= self._grace_ns
+        )
+        return SoFar(
+            day,
+            max(until, frame.start_ns),
+            t.eligible,
+            t.valid + (t.c_end - t.c_start if c_ok and t.c_start is not None else 0),
+            t.s_elig if samples is not None else None,
+            t.s_valid + (t.c_samples if c_ok else 0) if samples is not None else None,
+        )
+
+    def _extend(
+        self,
+        t: _Tally,
+        frame: DayFrame,
+        until: int,
+        samples: I64 | None,
+        open_states: Mapping[str, int],
+    ) -> None:
+        """Fold the segments of [t.frontier, until) into the tally."""
+        lo = t.frontier
+        # rows from the one in force at `lo` up to `until` (later ones do not matter yet)
+        qv = self._q.view("ts")
+        a = max(int(np.searchsorted(qv, lo, side="right")) - 1, 0)
+        b = int(np.searchsorted(qv, until, side="left"))
+        full_q = self.quotes()
+        q = QuoteArrays(
+            self.symbol,
+            full_q.ts_ns[a:b],
+            full_q.bid_px[a:b],
+            full_q.bid_qty[a:b],
+            full_q.ask_px[a:b],
+            full_q.ask_qty[a:b],
+            full_q.is_fill[a:b],
+            self.px_scale,
+            self.qty_scale,
+        )
+        full_m = self.market()
+        m = None
+        if full_m is not None:
+            ma = max(int(np.searchsorted(full_m.ts_ns, lo, side="right")) - 1, 0)
+            mb = int(np.searchsorted(full_m.ts_ns, until, side="left"))
+            m = MarketArrays(
+                self.symbol,
+                full_m.ts_ns[ma:mb],
+                full_m.bid_px[ma:mb],
+                full_m.ask_px[ma:mb],
+                full_m.bid_qty[ma:mb],
+                full_m.ask_qty[ma:mb],
+                full_m.bid_ok[ma:mb],
+                full_m.ask_ok[ma:mb],
+                self.px_scale,
+                0,
+            )
+        states = [s for s in self._states if s.end_ns > lo and s.start_ns < until]
+        states += [
+            StateInterval(start, until, self.symbol, name)
+            for name, start in open_states.items()
+            if until > start
+        ]
+        t.open_used = tuple(sorted({*t.open_used, *open_states.items()}))
+        window = replace(frame, start_ns=lo, hour_edges=np.zeros(0, np.int64))
+        segs = build_segments(self.agreement, self.symbol, [window], q, m, states, until_ns=until)
+        t.frontier = until
+        start, end, mask = segs.start, segs.end, segs.mask
+        if start.size == 0:
+            return
+        dur = end - start
+        invalid = mask != 0
+        t.eligible += int(dur.sum())
+        t.valid += int(dur[~invalid].sum())
+        first, last = _runs(invalid, start, end)
+        pos = np.zeros(0, np.int64)
+        if samples is not None:
+            i, j = np.searchsorted(samples, [lo, until], side="left")
+            sl = samples[i:j]
+            pos = np.searchsorted(start, sl, side="right") - 1
+            ok = pos >= 0
+            ok[ok] = sl[ok] < end[pos[ok]]
+            pos = pos[ok]
+            t.s_elig += int(pos.size)
+            t.s_valid += int((~invalid[pos]).sum())
+        if first.size == 0:
+            self._commit(t)
+            return
+        r_start, r_end = start[first], end[last]
+        fill = np.zeros(first.size, bool)
+        sq = segs.quotes
+        if self._grace_ns is not None and len(sq):
+            r = segs.qi[first]
+            k = np.maximum(r, 0)
+            fill = (r >= 0) & (sq.ts_ns[k] == r_start) & sq.is_fill[k]
+        counts = np.zeros(first.size, np.int64)
+        if samples is not None:
+            bad = pos[invalid[pos]]
+            counts = np.bincount(
+                np.searchsorted(first, bad, side="right") - 1, minlength=first.size
+            ).astype(np.int64)
+        if t.c_start is not None and first[0] == 0 and start[0] == t.c_end:
+            # the open stretch goes on: it keeps its start and whether it began at a fill
+            r_start = r_start.copy()
+            r_start[0] = t.c_start
+            fill[0] = t.c_fill
+            counts[0] += t.c_samples
+        else:
+            self._commit(t)
+        if self._grace_ns is not None and first.size > 1:
+            done = slice(0, first.size - 1)
+            forgiven = fill[done] & (r_end[done] - r_start[done] <= self._grace_ns)
+            t.valid += int((r_end[done] - r_start[done])[forgiven].sum())
+            t.s_valid += int(counts[done][forgiven].sum())
+        t.c_start, t.c_end = int(r_start[-1]), int(r_end[-1])
+        t.c_fill, t.c_samples = bool(fill[-1]), int(counts[-1])
+
+    def _commit(self, t: _Tally) -> None:
+        """The open stretch has ended: count it valid if its grace applies."""
+        if t.c_start is None:
+            return
+        if t.c_fill and self._grace_ns is not None and t.c_end - t.c_start <= self._grace_ns:
+            t.valid += t.c_end - t.c_start
+            t.s_valid += t.c_samples
+        t.c_start = None
+
+    def status(
+        self, day: date, now_ns: int, open_states: Mapping[str, int] | None = None
+    ) -> Status:
         """Validity at `now_ns` and the presence of `day` so far."""
         valid, reasons, stressed = self.valid_now(now_ns)
-        so_far = self.day_so_far(day, now_ns)
-        excluded = state_intervals(self._states, self.symbol, self.agreement.states.excluded())
+        so_far = self.so_far(day, now_ns, open_states)
+        states = self._with_open(open_states, now_ns + 1)
+        excluded = state_intervals(states, self.symbol, self.agreement.states.excluded())
         eligible = any(
             a <= now_ns < b for a, b in eligible_intervals(self._frame(day), excluded, None)
         )
@@ -237,20 +533,16 @@ class StreamingEvaluator:
         result = self.day_so_far(day)
         self._trim(self._frame(day).end_ns)
         del self._frames[day]
+        self._samples.pop(day, None)
+        if self._tally is not None and self._tally.day == day:
+            self._tally = None
         return result
 
     def _trim(self, before_ns: int) -> None:
         """Keep rows from the last one at or before `before_ns` on (it stays in force)."""
-        q = self.quotes()
-        k = max(int(np.searchsorted(q.ts_ns, before_ns, side="right")) - 1, 0)
-        for key in self._q:
-            self._q[key] = [self._q[key][0][k:]]
-        self._fill = [self._fill[0][k:]]
-        m = self.market()
-        if m is not None:
-            j = max(int(np.searchsorted(m.ts_ns, before_ns, side="right")) - 1, 0)
-            for key in self._m:
-                self._m[key] = [self._m[key][0][j:]]
-            for key in self._m_ok:
-                self._m_ok[key] = [self._m_ok[key][0][j:]]
+        k = max(int(np.searchsorted(self._q.view("ts"), before_ns, side="right")) - 1, 0)
+        self._q.drop(k)
+        if self._last_m_ts is not None:
+            j = max(int(np.searchsorted(self._m.view("ts"), before_ns, side="right")) - 1, 0)
+            self._m.drop(j)
         self._states = [s for s in self._states if s.end_ns > before_ns]
