@@ -1,0 +1,471 @@
+"""Mass-quote manager: one MassQuote per symbol, state from scripted 35=b / 35=8, QuoteCancel."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+
+from mmsla.domain import Level, Side
+from quoter.fix.codec.framing import RawMessage, encode, parse
+from quoter.fix.codec.messages import (
+    MassQuote,
+    MassQuoteAcknowledgement,
+    QuoteEntry,
+    QuoteSet,
+)
+from quoter.intents import Instrument, OrderState, Purpose, TimeInForce
+from quoter.mass_quote import MassQuoteManager, VenueManager
+from quoter.orders import OrderManager
+from quoter.pricing.ladder import Ladder
+from quoter.pricing.requote import RequotePolicy
+from quoter.risk import DenyReason, RiskConfig, RiskDenied, RiskEngine, SymbolLimits
+
+ABC = Instrument("ABC", Decimal("0.01"), Decimal(1))
+XYZ = Instrument("XYZ", Decimal("0.5"), Decimal(10))
+T0 = 1_800_000_000 * 1_000_000_000
+L2 = Ladder(((9990, 100), (9980, 150)), ((10010, 100), (10020, 150)))
+
+
+class Wire:
+    """Collects what the manager sends, as parsed FIX messages."""
+
+    def __init__(self) -> None:
+        self.sent: list[RawMessage] = []
+
+    def __call__(self, msg_type: str, body: Sequence[tuple[int, str]]) -> None:
+        self.sent.append(parse(encode("FIX.4.4", msg_type, [], body)))
+
+    def take(self) -> list[RawMessage]:
+        out, self.sent = self.sent, []
+        return out
+
+
+def _manager(
+    limits: SymbolLimits | None = None, max_msgs: int | None = None
+) -> tuple[MassQuoteManager, Wire, RiskEngine]:
+    risk = RiskEngine(RiskConfig((ABC, XYZ), default=limits or SymbolLimits()))
+    wire = Wire()
+    mq = MassQuoteManager(
+        [ABC, XYZ],
+        wire,
+        risk,
+        requote=RequotePolicy(tolerance_ticks=1),
+        max_msgs_per_s=max_msgs,
+        id_prefix="T",
+    )
+    return mq, wire, risk
+
+
+def _entries(m: RawMessage) -> list[QuoteEntry]:
+    assert m.msg_type == "i"
+    mq = MassQuote.from_raw(m)
+    assert len(mq.quote_sets) == 1
+    return list(mq.quote_sets[0].entries)
+
+
+def _ack(m: RawMessage, rejected: dict[int, str] | None = None) -> RawMessage:
+    """The venue's 35=b for MassQuote `m`: entry k rejected with the given text."""
+    rejected = rejected or {}
+    entries = _entries(m)
+    echoed = tuple(
+        QuoteEntry(
+            e.quote_entry_id,
+            e.symbol,
+            e.bid_px,
+            e.offer_px,
+            e.bid_size,
+            e.offer_size,
+            8 if k in rejected else None,
+        )
+        for k, e in enumerate(entries)
+    )
+    texts = [f"entry {entries[k].quote_entry_id}: {t}" for k, t in sorted(rejected.items())]
+    ack = MassQuoteAcknowledgement(
+        5 if len(rejected) == len(entries) else 0,
+        quote_id=m.values[117],
+        text="; ".join(texts) or None,
+        quote_sets=(QuoteSet("1", len(entries), echoed),),
+    )
+    return parse(encode("FIX.4.4", "b", [], ack.body()))
+
+
+def _cancel_ack(m: RawMessage, status: str) -> RawMessage:
+    assert m.msg_type == "Z"
+    return parse(encode("FIX.4.4", "b", [], [(117, m.values[117]), (297, status)]))
+
+
+def _er(**fields: str) -> RawMessage:
+    tags = {
+        "order_id": 37,
+        "cl": 11,
+        "exec_id": 17,
+        "et": 150,
+        "status": 39,
+        "symbol": 55,
+        "side": 54,
+        "qty": 38,
+        "px": 44,
+        "last_qty": 32,
+        "last_px": 31,
+        "leaves": 151,
+        "cum": 14,
+        "ts": 60,
+        "liq": 851,
+        "fee": 12,
+        "comm_type": 13,
+        "text": 58,
+    }
+    body = [(tags[k], v) for k, v in fields.items()]
+    return parse(encode("FIX.4.4", "8", [], body))
+
+
+def _live(mq: MassQuoteManager, wire: Wire, ladder: Ladder = L2) -> list[QuoteEntry]:
+    mq.reconcile("ABC", ladder, T0)
+    (m,) = wire.take()
+    mq.on_execution_report(_ack(m), T0)
+    return _entries(m)
+
+
+def test_both_managers_satisfy_the_engine_protocol() -> None:
+    mq, wire, risk = _manager()
+    managers: list[VenueManager] = [mq, OrderManager([ABC], wire, risk)]
+    assert len(managers) == 2
+
+
+def test_one_mass_quote_carries_every_level_and_its_ack_makes_it_rest() -> None:
+    mq, wire, risk = _manager()
+    assert mq.reconcile("ABC", L2, T0) == []
+    sent = wire.take()
+    assert [m.msg_type for m in sent] == ["i"], "one message for the whole ladder"
+    e0, e1 = _entries(sent[0])
+    assert (e0.symbol, e0.bid_px, e0.bid_size, e0.offer_px, e0.offer_size) == (
+        "ABC",
+        Decimal("99.90"),
+        Decimal(100),
+        Decimal("100.10"),
+        Decimal(100),
+    )
+    assert (e1.bid_px, e1.bid_size, e1.offer_px, e1.offer_size) == (
+        Decimal("99.80"),
+        Decimal(150),
+        Decimal("100.20"),
+        Decimal(150),
+    )
+    assert e0.quote_entry_id != e1.quote_entry_id
+    # sent but not acknowledged: pending, not our confirmed quote; risk already counts it
+    assert mq.resting("ABC") == ((), ())
+    assert len(mq.live_orders("ABC")) == 4 and len(risk.open_order_ids) == 4
+    ups = mq.on_execution_report(_ack(sent[0]), T0 + 1)
+    assert sorted(u.status for u in ups) == ["accepted"] * 4
+    assert mq.resting("ABC") == (
+        (Level(Decimal("99.90"), Decimal(100)), Level(Decimal("99.80"), Decimal(150))),
+        (Level(Decimal("100.10"), Decimal(100)), Level(Decimal("100.20"), Decimal(150))),
+    )
+    assert not mq.in_flight("ABC")
+
+
+def test_one_in_flight_per_symbol_and_the_latest_target_wins() -> None:
+    mq, wire, _ = _manager()
+    mq.reconcile("ABC", L2, T0)
+    (first,) = wire.take()
+    mq.reconcile("ABC", Ladder(((9995, 100),), ((10015, 100),)), T0 + 1)
+    mq.reconcile("ABC", Ladder(((9996, 100),), ((10016, 100),)), T0 + 2)
+    assert wire.take() == [], "nothing while the first mass quote awaits its ack"
+    # another symbol is independent
+    mq.reconcile("XYZ", Ladder(((200, 1),), ((202, 1),)), T0 + 2)
+    assert [m.values[117] for m in wire.take()] != [first.values[117]]
+    mq.on_execution_report(_ack(first), T0 + 3)
+    (second,) = wire.take()
+    (e0,) = _entries(second)
+    assert (e0.bid_px, e0.offer_px) == (Decimal("99.96"), Decimal("100.16"))
+    # level 1 is withdrawn by omission; its ack closes it
+    ups = mq.on_execution_report(_ack(second), T0 + 4)
+    assert sorted(u.status for u in ups) == ["cancelled", "cancelled", "replaced", "replaced"]
+    assert mq.resting("ABC") == (
+        (Level(Decimal("99.96"), Decimal(100)),),
+        (Level(Decimal("100.16"), Decimal(100)),),
+    )
+    assert wire.take() == [], "no pending target left"
+
+
+def test_tolerance_keeps_levels_and_unchanged_levels_are_resent_as_they_rest() -> None:
+    mq, wire, _ = _manager()
+    _live(mq, wire)
+    # level 0 one tick narrower, level 1 one tick out: within tolerance, nothing sent
+    mq.reconcile("ABC", Ladder(((9989, 100), (9979, 150)), ((10011, 100), (10021, 150))), T0 + 1)
+    assert wire.take() == []
+    # only level 1 moves beyond tolerance: level 0 is re-sent at its resting terms
+    mq.reconcile("ABC", Ladder(((9990, 100), (9970, 150)), ((10010, 100), (10030, 150))), T0 + 2)
+    (m,) = wire.take()
+    e0, e1 = _entries(m)
+    assert (e0.bid_px, e0.bid_size, e0.offer_px) == (
+        Decimal("99.90"),
+        Decimal(100),
+        Decimal("100.10"),
+    )
+    assert (e1.bid_px, e1.offer_px) == (Decimal("99.70"), Decimal("100.30"))
+    ups = mq.on_execution_report(_ack(m), T0 + 3)
+    assert sorted(u.status for u in ups) == ["replaced", "replaced"], "kept levels do not change"
+    # the best level never rests wider than its target
+    mq.reconcile("ABC", Ladder(((9991, 100), (9970, 150)), ((10010, 100), (10030, 150))), T0 + 4)
+    (m,) = wire.take()
+    assert _entries(m)[0].bid_px == Decimal("99.91")
+
+
+def test_partial_reject_is_not_counted_as_resting_and_is_resent() -> None:
+    mq, wire, risk = _manager()
+    mq.reconcile("ABC", L2, T0)
+    (m,) = wire.take()
+    ups = mq.on_execution_report(_ack(m, {1: "price band"}), T0 + 1)
+    rejected = [u for u in ups if u.status == "rejected"]
+    assert len(rejected) == 2 and all("price band" in u.reason for u in rejected)
+    assert mq.resting("ABC") == (
+        (Level(Decimal("99.90"), Decimal(100)),),
+        (Level(Decimal("100.10"), Decimal(100)),),
+    )
+    # the venue's 368 is per entry: either side may rest, so risk still counts both
+    assert len(risk.open_order_ids) == 4
+    # the same target again: the uncertain level is re-sent, which settles it
+    mq.reconcile("ABC", L2, T0 + 2)
+    (m2,) = wire.take()
+    e0, e1 = _entries(m2)
+    assert e1.bid_px == Decimal("99.80") and e0.bid_px == Decimal("99.90")
+    mq.on_execution_report(_ack(m2), T0 + 3)
+    assert len(mq.resting("ABC")[0]) == 2 and len(risk.open_order_ids) == 4
+
+
+def test_reject_of_a_resting_level_withdraws_it_from_the_quote_log() -> None:
+    mq, wire, _ = _manager()
+    _live(mq, wire)
+    mq.reconcile("ABC", Ladder(((9990, 100), (9970, 150)), ((10010, 100), (10030, 150))), T0 + 1)
+    (m,) = wire.take()
+    ups = mq.on_execution_report(_ack(m, {1: "price band"}), T0 + 2)
+    # a cancelled update (the app writes the quote log on it) for each formerly resting side
+    assert sorted(u.status for u in ups) == ["cancelled", "cancelled"]
+    assert all("state unknown" in u.reason for u in ups)
+    assert len(mq.resting("ABC")[0]) == 1
+
+
+def test_whole_mass_quote_rejected() -> None:
+    mq, wire, _ = _manager()
+    mq.reconcile("ABC", L2, T0)
+    (m,) = wire.take()
+    mq.on_execution_report(_ack(m, {0: "market closed", 1: "market closed"}), T0 + 1)
+    assert mq.resting("ABC") == ((), ())
+    assert not mq.in_flight("ABC")
+
+
+def test_fills_reach_inventory_and_close_levels() -> None:
+    mq, wire, risk = _manager()
+    e0, _ = _live(mq, wire)
+    ups = mq.on_execution_report(
+        _er(
+            order_id="7",
+            cl=e0.quote_entry_id,
+            exec_id="X1",
+            et="F",
+            status="1",
+            side="1",
+            qty="100",
+            px="99.90",
+            last_qty="40",
+            last_px="99.90",
+            leaves="60",
+            cum="40",
+            liq="1",
+            fee="-0.008",
+            comm_type="3",
+            ts="20261123-09:00:01.000",
+        ),
+        T0 + 1,
+    )
+    (u,) = ups
+    assert u.status == "partially_filled" and u.leaves == Decimal(60) and u.venue_id == "7"
+    f = u.fill
+    assert f is not None and f.side is Side.BUY and f.qty == Decimal(40)
+    assert f.px == Decimal("99.90") and f.fee == Decimal("-0.008") and f.liquidity == "maker"
+    assert f.order_id == e0.quote_entry_id and f.trade_id == "X1"
+    assert risk.position_lots("ABC") == 40
+    assert mq.resting("ABC")[0][0] == Level(Decimal("99.90"), Decimal(60))
+    ups = mq.on_execution_report(
+        _er(
+            cl=e0.quote_entry_id,
+            et="F",
+            status="2",
+            side="1",
+            last_qty="60",
+            last_px="99.90",
+            leaves="0",
+            cum="100",
+        ),
+        T0 + 2,
+    )
+    assert [u.status for u in ups] == ["filled"]
+    assert mq.resting("ABC")[0] == (Level(Decimal("99.80"), Decimal(150)),)
+    assert risk.position_lots("ABC") == 100 and len(risk.open_order_ids) == 3
+    # the level is short of its target: the next reconcile sends it again
+    mq.reconcile("ABC", L2, T0 + 3)
+    (m,) = wire.take()
+    assert _entries(m)[0].bid_size == Decimal(100)
+
+
+def test_a_fill_of_the_version_in_flight_is_settled_by_the_ack() -> None:
+    mq, wire, risk = _manager()
+    mq.reconcile("ABC", L2, T0)
+    (m,) = wire.take()
+    e0 = _entries(m)[0]
+    # the new quote traded on entry: its fill report precedes the ack
+    ups = mq.on_execution_report(
+        _er(
+            cl=e0.quote_entry_id,
+            et="F",
+            status="1",
+            side="2",
+            last_qty="30",
+            last_px="100.10",
+            leaves="70",
+            liq="2",
+        ),
+        T0 + 1,
+    )
+    assert ups[0].fill is not None and ups[0].fill.liquidity == "taker"
+    assert risk.position_lots("ABC") == -30
+    mq.on_execution_report(_ack(m), T0 + 2)
+    assert mq.resting("ABC")[1][0] == Level(Decimal("100.10"), Decimal(70))
+
+
+def test_a_level_filled_while_resent_unchanged_is_reentered_and_still_moves() -> None:
+    mq, wire, risk = _manager()
+    _, e1 = _live(mq, wire)
+    # level 0 moves; level 1 is re-sent unchanged ("keep")
+    mq.reconcile("ABC", Ladder(((9995, 100), (9980, 150)), ((10015, 100), (10020, 150))), T0 + 1)
+    (m,) = wire.take()
+    # ... but the venue filled level 1's ask before it saw the mass quote
+    mq.on_execution_report(
+        _er(
+            cl=e1.quote_entry_id,
+            et="F",
+            status="2",
+            side="2",
+            last_qty="150",
+            last_px="100.20",
+            leaves="0",
+        ),
+        T0 + 2,
+    )
+    assert risk.position_lots("ABC") == -150
+    # the venue enters the re-sent entry afresh: it rests again at the re-sent terms
+    ups = mq.on_execution_report(_ack(m), T0 + 3)
+    assert ("replaced", Side.SELL, Decimal("100.20")) in [(u.status, u.side, u.px) for u in ups]
+    assert Level(Decimal("100.20"), Decimal(150)) in mq.resting("ABC")[1]
+    # and a later move of that level goes out (as a new order for risk, not a replace)
+    denials = mq.reconcile(
+        "ABC", Ladder(((9995, 100), (9980, 150)), ((10015, 100), (10030, 150))), T0 + 4
+    )
+    assert denials == []
+    (m2,) = wire.take()
+    assert _entries(m2)[1].offer_px == Decimal("100.30")
+    mq.on_execution_report(_ack(m2), T0 + 5)
+    assert Level(Decimal("100.30"), Decimal(150)) in mq.resting("ABC")[1]
+
+
+def test_unsolicited_cancel_closes_the_level() -> None:
+    mq, wire, risk = _manager()
+    e0, _ = _live(mq, wire)
+    ups = mq.on_execution_report(
+        _er(cl=e0.quote_entry_id, et="4", status="4", side="2", leaves="0", text="MMP"), T0 + 1
+    )
+    assert [(u.status, u.reason, u.side) for u in ups] == [("cancelled", "MMP", Side.SELL)]
+    assert len(mq.resting("ABC")[1]) == 1 and len(risk.open_order_ids) == 3
+
+
+def test_pull_sends_quote_cancel_by_symbol_and_kill_cancels_all() -> None:
+    mq, wire, risk = _manager()
+    _live(mq, wire)
+    n = mq.cancel_all(T0 + 1, "ABC")
+    (z,) = wire.take()
+    assert n == 4 and z.msg_type == "Z" and z.values[298] == "1" and z.values[55] == "ABC"
+    # not repeated while in flight (the app calls it on every update while pulled)
+    mq.cancel_all(T0 + 2, "ABC")
+    assert wire.take() == []
+    # nor does a new target go out before the cancel is acknowledged
+    mq.reconcile("ABC", L2, T0 + 2)
+    assert wire.take() == []
+    ups = mq.on_execution_report(_cancel_ack(z, "1"), T0 + 3)
+    assert sorted(u.status for u in ups) == ["cancelled"] * 4
+    assert mq.resting("ABC") == ((), ()) and mq.live_orders() == []
+    assert risk.open_order_ids == frozenset()
+    # kill: one QuoteCancel for everything, whatever is in flight
+    mq.reconcile("ABC", L2, T0 + 4)
+    mq.reconcile("XYZ", Ladder(((200, 1),), ((202, 1),)), T0 + 4)
+    wire.take()
+    mq.cancel_all(T0 + 5)
+    (z,) = wire.take()
+    assert z.values[298] == "4"
+    mq.on_execution_report(_cancel_ack(z, "4"), T0 + 6)
+    assert mq.live_orders() == []
+
+
+def test_risk_denied_level_is_left_out() -> None:
+    mq, wire, risk = _manager(SymbolLimits(max_order_qty=Decimal(120)))
+    denials = mq.reconcile("ABC", L2, T0)
+    assert [d.reason for d in denials] == [DenyReason.MAX_ORDER_QTY] * 2
+    assert sum(isinstance(e, RiskDenied) for e in risk.drain_events()) == 2
+    (m,) = wire.take()
+    (e0,) = _entries(m)
+    assert e0.bid_size == Decimal(100) and e0.offer_size == Decimal(100)
+
+
+def test_risk_denied_change_keeps_the_resting_level() -> None:
+    mq, wire, risk = _manager(SymbolLimits(price_collar_bps=Decimal(100)))
+    risk.set_reference("ABC", 10000)
+    _live(mq, wire)
+    # the bids would leave the 1% collar: denied, they stay where they rest; asks move
+    denials = mq.reconcile(
+        "ABC", Ladder(((9850, 100), (9840, 150)), ((10012, 100), (10022, 150))), T0 + 1
+    )
+    assert [d.reason for d in denials] == [DenyReason.PRICE_COLLAR] * 2
+    (m,) = wire.take()
+    e0, e1 = _entries(m)
+    assert (e0.bid_px, e1.bid_px) == (Decimal("99.90"), Decimal("99.80"))
+    assert (e0.offer_px, e1.offer_px) == (Decimal("100.12"), Decimal("100.22"))
+    mq.on_execution_report(_ack(m), T0 + 2)
+    assert [lv.px for lv in mq.resting("ABC")[0]] == [Decimal("99.90"), Decimal("99.80")]
+
+
+def test_throttle_defers_to_the_next_reconcile() -> None:
+    mq, wire, _ = _manager(max_msgs=1)
+    _live(mq, wire)
+    mq.reconcile("ABC", Ladder(((9995, 100),), ((10015, 100),)), T0 + 10)
+    assert wire.take() == [] and mq.deferred == 1
+    mq.reconcile("ABC", Ladder(((9995, 100),), ((10015, 100),)), T0 + 1_000_000_000)
+    assert [m.msg_type for m in wire.take()] == ["i"]
+
+
+def test_disconnect_assumes_every_quote_gone() -> None:
+    mq, wire, _ = _manager()
+    _live(mq, wire)
+    mq.reconcile("ABC", Ladder(((9995, 100),), ((10015, 100),)), T0 + 1)
+    wire.take()
+    gone = mq.on_disconnect()
+    assert len(gone) == 4
+    assert mq.live_orders() == [] and mq.resting("ABC") == ((), ()) and not mq.orders
+    assert not mq.in_flight("ABC")
+
+
+def test_hedges_are_ioc_orders_routed_to_their_own_manager() -> None:
+    mq, wire, risk = _manager()
+    r = mq.place(
+        ABC, Side.SELL, 9980, 50, T0, tif=TimeInForce.IOC, purpose=Purpose.HEDGE, client_id="H1"
+    )
+    assert not isinstance(r, type(None))
+    (d,) = wire.take()
+    assert d.msg_type == "D" and d.values[59] == "3" and d.values[11] == "H1" and 18 not in d.values
+    ups = mq.on_execution_report(
+        _er(cl="H1", et="F", status="2", side="2", last_qty="50", last_px="99.80", leaves="0"),
+        T0 + 1,
+    )
+    assert [(u.status, u.purpose) for u in ups] == [("filled", Purpose.HEDGE)]
+    assert risk.position_lots("ABC") == -50
+    assert mq.live_orders() == []
+    assert all(getattr(o, "state", None) is not OrderState.LIVE for o in mq.orders.values())
