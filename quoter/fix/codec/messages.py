@@ -433,6 +433,44 @@ class ExecutionReport(FixMessage):
     text: str | None = None
     last_liquidity_ind: int | None = None
 
+    def body(self) -> list[tuple[int, str]]:
+        """Hand-unrolled hot path (same output as the generic writer): the venue
+        sends one per order event."""
+        out = [(37, self.order_id)]
+        if self.cl_ord_id is not None:
+            out.append((11, self.cl_ord_id))
+        if self.orig_cl_ord_id is not None:
+            out.append((41, self.orig_cl_ord_id))
+        out.append((17, self.exec_id))
+        out.append((150, self.exec_type))
+        out.append((39, self.ord_status))
+        if self.ord_rej_reason is not None:
+            out.append((103, str(int(self.ord_rej_reason))))
+        out.append((55, self.symbol))
+        out.append((54, self.side))
+        if self.order_qty is not None:
+            out.append((38, format_decimal(self.order_qty)))
+        if self.ord_type is not None:
+            out.append((40, self.ord_type))
+        if self.price is not None:
+            out.append((44, format_decimal(self.price)))
+        if self.time_in_force is not None:
+            out.append((59, self.time_in_force))
+        if self.last_qty is not None:
+            out.append((32, format_decimal(self.last_qty)))
+        if self.last_px is not None:
+            out.append((31, format_decimal(self.last_px)))
+        out.append((151, format_decimal(self.leaves_qty)))
+        out.append((14, format_decimal(self.cum_qty)))
+        out.append((6, format_decimal(self.avg_px)))
+        if self.transact_time_ns is not None:
+            out.append((60, format_utc(int(self.transact_time_ns), "ms")))
+        if self.text is not None:
+            out.append((58, self.text))
+        if self.last_liquidity_ind is not None:
+            out.append((851, str(int(self.last_liquidity_ind))))
+        return out
+
 
 # ------------------------------------------------------------------- quotes
 @dataclass(frozen=True, slots=True)

@@ -95,3 +95,40 @@ def test_execution_report_and_snapshot_round_trip() -> None:
     raw = parse(_wire(snap))
     assert validate(raw, Dictionary.fix44()) is None
     assert decode(raw) == snap
+
+
+def test_unrolled_bodies_match_the_generic_writer() -> None:
+    from decimal import Decimal
+
+    from quoter.fix.codec.messages import ExecutionReport, FixMessage, NewOrderSingle
+
+    full = ExecutionReport(
+        "O1",
+        "E1",
+        "F",
+        "2",
+        "AMZN",
+        "1",
+        Decimal("0"),
+        Decimal("100"),
+        Decimal("223.45"),
+        cl_ord_id="C1",
+        orig_cl_ord_id="C0",
+        ord_rej_reason=3,
+        order_qty=Decimal("100"),
+        ord_type="2",
+        price=Decimal("223.45"),
+        time_in_force="0",
+        last_qty=Decimal("1E+2"),
+        last_px=Decimal("1E-7"),
+        transact_time_ns=1_750_000_000_123_000_000,
+        text="done",
+        last_liquidity_ind=1,
+    )
+    bare = ExecutionReport("O1", "E1", "0", "0", "AMZN", "2", Decimal(5), Decimal(0), Decimal(0))
+    order = NewOrderSingle("C1", "AMZN", "1", Decimal(3), "1", 1_750_000_000_000_000_000)
+    for msg in (full, bare, order):
+        generic = FixMessage.body(msg)
+        assert msg.body() == generic
+    assert (31, "0.0000001") in full.body() and (32, "100") in full.body()
+    assert len(FixMessage.body(full)) == len(ExecutionReport.FIELDS)
