@@ -38,6 +38,8 @@ from quoter.fix.codec.framing import (
     GarbledFrame,
     RawMessage,
     encode,
+    encode_payload,
+    join_fields,
     parse,
 )
 from quoter.fix.codec.times import format_utc, parse_utc
@@ -54,6 +56,7 @@ from quoter.fix.validation import (
 )
 
 _NS = 1_000_000_000
+_PRECISION_UNIT_NS = {"s": _NS, "ms": 1_000_000, "us": 1000, "ns": 1}
 ADMIN_TYPES = frozenset(["0", "1", "2", "3", "4", "5", "A"])
 _ROUTING_AND_STANDARD = frozenset(
     (
@@ -163,6 +166,13 @@ class Session:
         self.logout_text: str | None = None  # text of the peer's Logout, if any
         self.last_error: str | None = None
         self.last_heartbeat_test_req_id: str | None = None  # TestReqID of the last Heartbeat
+        # the standard header around MsgSeqNum and SendingTime never changes:
+        # keep its text, and the SendingTime text of the current time unit
+        self._hdr_mid = f"\x01{T.SENDER_COMP_ID}={config.sender_comp_id}\x01{T.SENDING_TIME}="
+        self._hdr_end = f"\x01{T.TARGET_COMP_ID}={config.target_comp_id}\x01"
+        self._time_unit_ns = _PRECISION_UNIT_NS.get(config.sending_time_precision, 1)
+        self._time_key = -1
+        self._time_text = ""
         self._reset_connection_state()
 
     # ------------------------------------------------------------------ state
@@ -368,16 +378,26 @@ class Session:
         now = self.clock()
         num = self.store.next_sender_seq if seq is None else seq
         cfg = self.config
-        hdr = [
-            (T.MSG_SEQ_NUM, str(num)),
-            (T.SENDER_COMP_ID, cfg.sender_comp_id),
-            (T.SENDING_TIME, format_utc(now, cfg.sending_time_precision)),
-            (T.TARGET_COMP_ID, cfg.target_comp_id),
-        ]
+        key = now // self._time_unit_ns
+        if key != self._time_key:
+            self._time_key = key
+            self._time_text = format_utc(now, cfg.sending_time_precision)
         if header:
-            hdr.extend(header)
+            hdr = [
+                (T.MSG_SEQ_NUM, str(num)),
+                (T.SENDER_COMP_ID, cfg.sender_comp_id),
+                (T.SENDING_TIME, self._time_text),
+                (T.TARGET_COMP_ID, cfg.target_comp_id),
+                *header,
+            ]
             hdr.sort(key=lambda f: f[0])
-        frame = encode(cfg.begin_string, msg_type, hdr, body)
+            frame = encode(cfg.begin_string, msg_type, hdr, body)
+        else:  # the same bytes as encode() with the standard header, built directly
+            frame = encode_payload(
+                cfg.begin_string,
+                f"{T.MSG_TYPE}={msg_type}\x01{T.MSG_SEQ_NUM}={num}{self._hdr_mid}"
+                f"{self._time_text}{self._hdr_end}{join_fields(body)}",
+            )
         self._out.append(frame)
         self.last_sent_ns = now
         if seq is None:

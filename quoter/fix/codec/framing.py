@@ -86,13 +86,21 @@ def encode(
     body: Sequence[tuple[int, str]],
 ) -> bytes:
     """Serialise `8=..|9=..|35=..|<header>|<body>|10=..|` with exact length and checksum."""
-    parts = [f"35={msg_type}"]
-    parts += [f"{t}={v}" for t, v in header]
-    parts += [f"{t}={v}" for t, v in body]
-    parts.append("")
-    payload = "\x01".join(parts).encode("utf-8", "surrogateescape")
-    head = b"8=%s\x019=%d\x01" % (begin_string.encode(), len(payload))
-    whole = head + payload
+    payload = f"35={msg_type}\x01{join_fields(header)}{join_fields(body)}"
+    return encode_payload(begin_string, payload)
+
+
+def join_fields(fields: Sequence[tuple[int, str]]) -> str:
+    """`tag=value<SOH>` for each field, concatenated."""
+    return "".join([f"{t}={v}\x01" for t, v in fields])
+
+
+def encode_payload(begin_string: str, payload: str) -> bytes:
+    """Frame an already serialised `35=..|...|` payload: add BeginString,
+    BodyLength and CheckSum (the faster entry point when the caller builds
+    the payload text itself)."""
+    data = payload.encode("utf-8", "surrogateescape")
+    whole = b"8=%s\x019=%d\x01%s" % (begin_string.encode(), len(data), data)
     return whole + b"10=%03d\x01" % checksum(whole)
 
 
