@@ -12,6 +12,11 @@ loses nothing it has sent; "batch" also fsyncs, at most every
 `fsync_interval_s` (default 50 ms) and on a background thread, so a power
 loss can lose about that window; "never" leaves syncing to the OS.
 
+The target sequence advances once per received message; its `T n` record is
+written lazily, once per `flush()` (or `sync`/`close`), with the latest value:
+until a flush the records only sit in this process's buffer anyway, so a crash
+loses the same as if each had been written, and the file stays small.
+
 Only application messages are stored; a ResendRequest for admin messages is
 answered with a SequenceReset-GapFill, as the FIX spec asks.
 """
@@ -88,6 +93,7 @@ class FileStore(MemoryStore):
         self.path = Path(path)
         self.fsync = fsync
         self._dirty = False
+        self._target_pending = False  # next_target_seq changed since its last record
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             good = self._replay()
@@ -148,8 +154,12 @@ class FileStore(MemoryStore):
         self._append(b"S %d\n" % seq)
 
     def set_next_target_seq(self, seq: int) -> None:
-        super().set_next_target_seq(seq)
-        self._append(b"T %d\n" % seq)
+        self.next_target_seq = seq
+        if self.fsync == "always":
+            self._append(b"T %d\n" % seq)
+        else:
+            self._target_pending = True  # written by the next flush
+            self._dirty = True
 
     def save_sent(self, seq: int, frame: bytes) -> None:
         super().save_sent(seq, frame)
@@ -157,13 +167,20 @@ class FileStore(MemoryStore):
 
     def reset(self, now_ns: int | None = None) -> None:
         super().reset(now_ns)
+        self._target_pending = False  # the R record implies T 1
         self._file.seek(0)
         self._file.truncate(0)
         self._append(b"R %d\n" % self.created_ns)
         self.flush()
 
+    def _write_target(self) -> None:
+        if self._target_pending:
+            self._target_pending = False
+            self._file.write(b"T %d\n" % self.next_target_seq)
+
     def flush(self) -> None:
         if self._dirty:
+            self._write_target()
             self._file.flush()
             self._dirty = False
             self._unsynced = True
@@ -183,6 +200,7 @@ class FileStore(MemoryStore):
         """Flush and fsync now, whatever the policy."""
         if self._pending_sync is not None:
             self._pending_sync.result()
+        self._write_target()
         self._file.flush()
         os.fsync(self._file.fileno())
         self._dirty = self._unsynced = False
@@ -190,6 +208,7 @@ class FileStore(MemoryStore):
     def close(self) -> None:
         if not self._file.closed:
             if self.fsync == "never":
+                self._write_target()
                 self._file.flush()
             else:
                 self.sync()

@@ -54,3 +54,24 @@ def test_memory_store_range() -> None:
         st.save_sent(s, b"%d" % s)
     assert st.get_sent(3, 9) == [(5, b"5"), (9, b"9")]
     assert st.next_sender_seq == 10
+
+
+@pytest.mark.parametrize("policy", ["batch", "never"])
+def test_target_sequence_is_written_once_per_flush(tmp_path: Path, policy: str) -> None:
+    path = tmp_path / "s.log"
+    st = FileStore(path, fsync=policy)  # type: ignore[arg-type]
+    for seq in range(2, 50):
+        st.set_next_target_seq(seq)
+    st.save_sent(1, b"one")
+    st.flush()  # what a transport does before writing to the socket
+    assert path.read_bytes().count(b"\nT ") == 1
+    killed = FileStore(path)  # a process killed after the flush, never closed
+    assert (killed.next_target_seq, killed.next_sender_seq) == (49, 2)
+    killed.close()
+    st.set_next_target_seq(60)
+    st.reset()  # a pending target record must not survive a reset
+    st.flush()
+    assert FileStore(path).next_target_seq == 1
+    st.set_next_target_seq(3)
+    st.close()
+    assert FileStore(path).next_target_seq == 3
