@@ -316,6 +316,35 @@ class MassQuoteManager:
             tuple(Level(p * tick, asks[p] * lot) for p in sorted(asks)),
         )
 
+    def own_lots(self, symbol: str) -> tuple[dict[int, int], dict[int, int]]:
+        """What of the venue's book on `symbol` may be ours: lots per price, (bids, asks).
+
+        For fair value without our own quotes (as `OrderManager.own_lots`): every
+        level not known to be gone (resting, rejected-entry levels of unknown
+        state, levels under a QuoteCancel not yet acknowledged) at its current
+        terms, and every level of a MassQuote in flight at its new terms too (at
+        one price the larger of the two). Over-counting hides liquidity for a
+        moment; under-counting would make us chase our own quote.
+        """
+        sq = self._syms[symbol]
+        own: dict[Slot, dict[int, int]] = {}
+        for slot, lv in sq.levels.items():
+            if lv.leaves_lots > 0:
+                own.setdefault(slot, {})[lv.px_ticks] = lv.leaves_lots
+        if sq.inflight is not None:
+            for slot, s in sq.inflight.sent.items():
+                lots = s.qty_lots - s.filled_lots
+                if lots > 0:
+                    at = own.setdefault(slot, {})
+                    at[s.px_ticks] = max(at.get(s.px_ticks, 0), lots)
+        bids: dict[int, int] = {}
+        asks: dict[int, int] = {}
+        for (side, _), prices in own.items():
+            agg = bids if side is Side.BUY else asks
+            for px, lots in prices.items():
+                agg[px] = agg.get(px, 0) + lots
+        return bids, asks
+
     def in_flight(self, symbol: str) -> bool:
         """A MassQuote or QuoteCancel for `symbol` awaits its acknowledgement."""
         sq = self._syms[symbol]

@@ -369,6 +369,20 @@ def test_a_level_filled_while_resent_unchanged_is_reentered_and_still_moves() ->
     assert Level(Decimal("100.30"), Decimal(150)) in mq.resting("ABC")[1]
 
 
+def test_own_lots_counts_resting_and_in_flight_terms() -> None:
+    mq, wire, _ = _manager()
+    assert mq.own_lots("ABC") == ({}, {})
+    mq.reconcile("ABC", Ladder(((9990, 100),), ((10010, 100),)), T0)
+    (m,) = wire.take()
+    # sent, not acknowledged: the venue's book may already show it
+    assert mq.own_lots("ABC") == ({9990: 100}, {10010: 100})
+    mq.on_execution_report(_ack(m), T0 + 1)
+    mq.reconcile("ABC", Ladder(((9995, 100),), ((10010, 100),)), T0 + 2)
+    wire.take()
+    # a move in flight: old and new terms both count
+    assert mq.own_lots("ABC") == ({9990: 100, 9995: 100}, {10010: 100})
+
+
 def test_unsolicited_cancel_closes_the_level() -> None:
     mq, wire, risk = _manager()
     e0, _ = _live(mq, wire)
