@@ -240,8 +240,6 @@ def _build(data: Mapping[str, Any], source: str, base: Path) -> QuoterConfig:
         reconnect_initial_s=float(v.get("reconnect_initial_s", 0.5)),
         reconnect_max_s=float(v.get("reconnect_max_s", 10.0)),
     )
-    if venue.profile != "orders":
-        raise ConfigError("venue.profile: only 'orders' is implemented (mass_quote is not yet)")
     symbols: list[SymbolConfig] = []
     seen: set[str] = set()
     for i, s in enumerate(data["symbols"]):

@@ -34,6 +34,15 @@ def test_example_config_builds() -> None:
     assert cfg.output.quote_log is not None and cfg.output.quote_log.is_absolute()
 
 
+def test_mass_quote_profile_example_builds() -> None:
+    cfg = load_config(FIXTURES / "quoter" / "quoter_mass_quote.yaml")
+    assert cfg.venue.profile == "mass_quote"
+    # the same market, agreement and limits as the orders example; only the profile differs
+    base = load_config(EXAMPLE)
+    assert cfg.venue.profile != base.venue.profile
+    assert cfg.ladder == base.ladder and cfg.risk == base.risk
+
+
 def test_schema_problems_are_reported_together_by_key(tmp_path: Path) -> None:
     data = _data()
     data["venue"]["port"] = "x"
@@ -68,7 +77,7 @@ def test_schema_problems_are_reported_together_by_key(tmp_path: Path) -> None:
         ),
         (lambda d: d["risk"].update(nonsense=1), "risk.nonsense: unknown key"),
         (lambda d: d["symbols"].append(dict(d["symbols"][0])), "duplicate symbol"),
-        (lambda d: d["venue"].update(profile="mass_quote"), "venue.profile"),
+        (lambda d: d["venue"].update(profile="fix42"), "venue.profile"),
     ],
 )
 def test_semantic_problems(edit, message: str) -> None:  # type: ignore[no-untyped-def]
