@@ -107,6 +107,12 @@ def terms_lines(terms: Terms) -> list[str]:
     return out
 
 
+def _clock(secs: int) -> str:
+    """Seconds after local midnight as HH:MM, or HH:MM:SS when the seconds matter."""
+    hm = f"{secs // 3600:02d}:{secs % 3600 // 60:02d}"
+    return hm if secs % 60 == 0 else f"{hm}:{secs % 60:02d}"
+
+
 def header(agreement: Agreement, title: str, period: str) -> dict[str, Any]:
     w = agreement.window
     return {
@@ -117,13 +123,8 @@ def header(agreement: Agreement, title: str, period: str) -> dict[str, Any]:
         "counterparty": agreement.counterparty or "-",
         "period": period,
         "timezone": agreement.timezone,
-        "window": f"{w.start_s // 3600:02d}:{w.start_s % 3600 // 60:02d}-"
-        f"{w.end_s // 3600:02d}:{w.end_s % 3600 // 60:02d}",
-        "excludes": ", ".join(
-            f"{e.start_s // 3600:02d}:{e.start_s % 3600 // 60:02d}-"
-            f"{e.end_s // 3600:02d}:{e.end_s % 3600 // 60:02d}"
-            for e in w.exclude
-        )
+        "window": f"{_clock(w.start_s)}-{_clock(w.end_s)}",
+        "excludes": ", ".join(f"{_clock(e.start_s)}-{_clock(e.end_s)}" for e in w.exclude)
         or "none",
         "measurement": agreement.measurement.mode,
         "monthly": "-" if agreement.monthly is None else agreement.monthly.mode,
