@@ -36,6 +36,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
+import numpy.typing as npt
 
 from mmsla.domain.agreement import Agreement
 from mmsla.domain.reasons import Reason, reasons_from_mask
@@ -46,7 +47,7 @@ from mmsla.monitor.scaled import scaled_int
 from mmsla.obligations.calendar import DayFrame, day_frame, local_ns, sample_times
 from mmsla.obligations.exact import ns_from_seconds
 from mmsla.obligations.result import DayResult
-from mmsla.obligations.streaming import StreamingEvaluator
+from mmsla.obligations.streaming import SoFar, StreamingEvaluator
 from mmsla.obligations.timeline import eligible_intervals, segment_mask, state_intervals
 
 NS = 1_000_000_000
@@ -154,7 +155,10 @@ class _Sym:
             levels=engine.levels,
         )
         z = [0] * engine.levels
-        self.cur_q: tuple[list[int], list[int], list[int], list[int], bool] | None = None
+        # the quote row in force before this batch: (bid_px, bid_qty, ask_px, ask_qty) as
+        # (1, levels) arrays, and whether it is a fill
+        self.cur_q: tuple[npt.NDArray[np.int64], ...] | None = None
+        self.cur_fill = False
         self.cur_m: tuple[int, int, bool, bool] | None = None
         self.last_real: tuple[QuoteRow, tuple[list[int], list[int], list[int], list[int]]] | None
         self.last_real = None
@@ -171,10 +175,13 @@ class _Sym:
         self.mask = 0
         self.excl = False
         self.fill_now = False
+        # flags of the open states, kept with `open_states` (read at every event)
+        self.stressed_now = False
+        self.excluded_now = False
         self.breach: tuple[int, int, bool] | None = None  # (start_ns, mask, began_at_fill)
         # day so far
         self.fired: set[str] = set()
-        self.so_far: DayResult | None = None
+        self.so_far: DayResult | SoFar | None = None
         self.budget_left_ns: int | None = None
         self.last_recheck_ts = 0
         self.events_since = 0
@@ -187,21 +194,29 @@ class _Sym:
         self.mids: deque[tuple[int, int]] = deque()
 
     def reset_batch(self) -> None:
+        # quote rows of the batch; price/size lists are flat, `levels` values per row
         self.b_ts: list[int] = []
-        self.b_bp: list[list[int]] = []
-        self.b_bq: list[list[int]] = []
-        self.b_ap: list[list[int]] = []
-        self.b_aq: list[list[int]] = []
+        self.b_bp: list[int] = []
+        self.b_bq: list[int] = []
+        self.b_ap: list[int] = []
+        self.b_aq: list[int] = []
         self.b_fill: list[bool] = []
         self.m_ts_b: list[int] = []
         self.m_b: list[tuple[int, int, bool, bool]] = []
+        # instants to check: time, rows in force (counts so far), flags, causing event
         self.i_ts: list[int] = []
         self.i_q: list[int] = []
         self.i_m: list[int] = []
         self.i_str: list[bool] = []
         self.i_excl: list[bool] = []
         self.i_fill: list[bool] = []
-        self.i_ref: list[tuple[int, int]] = []  # (seq, ts_init) of the causing event
+        self.i_seq: list[int] = []
+        self.i_init: list[int] = []
+
+    def state_flags(self, excluded: frozenset[str]) -> None:
+        """Refresh the open-state flags after `open_states` changed."""
+        self.stressed_now = "stressed" in self.open_states
+        self.excluded_now = not excluded.isdisjoint(self.open_states)
 
 
 def _convert(cache: dict[str, int], text: str, scale: int) -> int:
@@ -241,6 +256,8 @@ class MonitorEngine:
         self._excluded = agreement.states.excluded()
         self._px_cache: dict[str, int] = {}
         self._qty_cache: dict[str, int] = {}
+        self._pair_cache: dict[tuple[str, str], tuple[list[int], list[int]]] = {}
+        self._zero1: tuple[list[int], list[int]] = ([0], [0])
         self._clock = wall_clock
         self._last_recheck_wall = -1e18
         self._recheck_ns = ns_from_seconds(self.config.recheck_s)
@@ -265,6 +282,7 @@ class MonitorEngine:
             s = self.syms[symbol] = _Sym(self, symbol)
             for name, start in self._global_states.items():
                 s.open_states[name] = start
+            s.state_flags(self._excluded)
             if self.started:
                 self._start(s, self._start_ts)
         return s
@@ -299,8 +317,32 @@ class MonitorEngine:
 
     # ---- input ------------------------------------------------------------------------
     def _side(self, levels: list[list[str]]) -> tuple[list[int], list[int]]:
-        """Scaled (px, qty) per level; qty 0 = absent. Repeated strings hit a cache."""
+        """Scaled (px, qty) per level; qty 0 = absent. Repeated strings hit a cache.
+
+        The lists returned may be shared between calls: callers copy, never mutate.
+        """
         n = self.levels
+        if n == 1 and levels.__class__ is list:
+            # one level kept (no depth term): the common case, one cache lookup per side;
+            # anything unusual takes the general path (same result, same errors)
+            if not levels:
+                return self._zero1
+            lv = levels[0]
+            if lv.__class__ is list and len(lv) == 2:
+                key = (lv[0], lv[1])
+                try:
+                    hit = self._pair_cache.get(key)
+                except TypeError:
+                    return self._side_levels(levels, n)
+                if hit is None:
+                    hit = self._side_levels(levels, 1)
+                    if len(self._pair_cache) > 200_000:
+                        self._pair_cache.clear()
+                    self._pair_cache[key] = hit
+                return hit
+        return self._side_levels(levels, n)
+
+    def _side_levels(self, levels: list[list[str]], n: int) -> tuple[list[int], list[int]]:
         px = [0] * n
         qty = [0] * n
         pc, qc = self._px_cache, self._qty_cache
@@ -321,6 +363,8 @@ class MonitorEngine:
         """Process one micro-batch of events in `seq` order (JSON dicts, decimals as strings)."""
         cfg = self.config
         ps = cfg.px_scale
+        side, syms, dirty = self._side, self.syms, self._dirty
+        quotes_out = self.out.quotes
         for e in events:
             try:
                 kind = e["type"]
@@ -340,23 +384,43 @@ class MonitorEngine:
                 self._unstale(ts)
             self.now_ns = ts
             self.events += 1
-            if kind == "quote":
+            if kind == "quote":  # the hot path: `_push_q` and `_instant` inlined
                 try:
                     sym = e["symbol"]
                     bids, asks = e["bids"], e["asks"]
-                    bp, bq = self._side(bids)
-                    ap, aq = self._side(asks)
+                    bp, bq = side(bids)
+                    ap, aq = side(asks)
                 except (KeyError, TypeError, ValueError):
                     self.rejected += 1
                     continue
                 if not self.started:
                     self._begin(ts)
-                s = self._sym(sym)
+                s = syms.get(sym) or self._sym(sym)
                 cause = e.get("cause")
+                fill = cause == "fill"
                 row: QuoteRow = (ts, sym, bids, asks, cause)
                 s.last_real = (row, (bp, bq, ap, aq))
                 s.unknown = False
-                self._push_q(s, ts, bp, bq, ap, aq, cause == "fill", row, e)
+                b_ts = s.b_ts
+                b_ts.append(ts)
+                s.b_bp.extend(bp)
+                s.b_bq.extend(bq)
+                s.b_ap.extend(ap)
+                s.b_aq.extend(aq)
+                s.b_fill.append(fill)
+                s.q_ts = ts
+                quotes_out.append(row)
+                if s.started:
+                    s.i_ts.append(ts)
+                    s.i_q.append(len(b_ts))
+                    s.i_m.append(len(s.m_ts_b))
+                    s.i_str.append(s.stressed_now)
+                    s.i_excl.append(s.excluded_now)
+                    s.i_fill.append(fill)
+                    s.i_seq.append(e.get("seq", 0))
+                    s.i_init.append(e.get("ts_init", 0))
+                    s.events_since += 1
+                    dirty.add(sym)
             elif kind == "market":
                 try:
                     sym = e["symbol"]
@@ -403,10 +467,10 @@ class MonitorEngine:
         e: dict[str, Any] | None,
     ) -> None:
         s.b_ts.append(ts)
-        s.b_bp.append(bp)
-        s.b_bq.append(bq)
-        s.b_ap.append(ap)
-        s.b_aq.append(aq)
+        s.b_bp.extend(bp)
+        s.b_bq.extend(bq)
+        s.b_ap.extend(ap)
+        s.b_aq.extend(aq)
         s.b_fill.append(fill)
         s.q_ts = ts
         self.out.quotes.append(row)
@@ -418,10 +482,15 @@ class MonitorEngine:
         s.i_ts.append(ts)
         s.i_q.append(len(s.b_ts))
         s.i_m.append(len(s.m_ts_b))
-        s.i_str.append("stressed" in s.open_states)
-        s.i_excl.append(bool(s.open_states) and not self._excluded.isdisjoint(s.open_states))
+        s.i_str.append(s.stressed_now)
+        s.i_excl.append(s.excluded_now)
         s.i_fill.append(fill)
-        s.i_ref.append((e.get("seq", 0), e.get("ts_init", 0)) if e is not None else (0, 0))
+        if e is not None:
+            s.i_seq.append(e.get("seq", 0))
+            s.i_init.append(e.get("ts_init", 0))
+        else:
+            s.i_seq.append(0)
+            s.i_init.append(0)
         s.events_since += 1
         self._dirty.add(s.symbol)
 
@@ -513,9 +582,11 @@ class MonitorEngine:
         for s in targets:
             if active and name not in s.open_states:
                 s.open_states[name] = ts
+                s.state_flags(self._excluded)
                 self._instant(s, ts, False, e)
             elif not active and name in s.open_states:
                 start = s.open_states.pop(name)
+                s.state_flags(self._excluded)
                 iv = StateInterval(start, ts, s.symbol, name, e.get("reason"))
                 s.states.append(iv)
                 s.ev.push_state(iv)
@@ -639,54 +710,43 @@ class MonitorEngine:
 
     def _evaluate(self, s: _Sym) -> None:
         n_q = len(s.b_ts)
+        rows: tuple[npt.NDArray[np.int64], ...] = ()
         if n_q:
             shape = (n_q, self.levels)
+            bp, bq, ap, aq = rows = tuple(
+                np.asarray(col, np.int64).reshape(shape) for col in (s.b_bp, s.b_bq, s.b_ap, s.b_aq)
+            )
             s.ev.push_quotes(
-                np.asarray(s.b_ts, np.int64),
-                np.asarray(s.b_bp, np.int64).reshape(shape),
-                np.asarray(s.b_bq, np.int64).reshape(shape),
-                np.asarray(s.b_ap, np.int64).reshape(shape),
-                np.asarray(s.b_aq, np.int64).reshape(shape),
-                np.asarray(s.b_fill, bool),
+                np.asarray(s.b_ts, np.int64), bp, bq, ap, aq, np.asarray(s.b_fill, bool)
             )
         if s.m_b:
             m = np.asarray([r[:2] for r in s.m_b], np.int64)
             ok = np.asarray([r[2:] for r in s.m_b], bool)
             s.ev.push_market(np.asarray(s.m_ts_b, np.int64), m[:, 0], m[:, 1], ok[:, 0], ok[:, 1])
         if s.i_ts and s.in_scope:
-            masks = self._masks(s)
-            self._walk(s, masks)
+            self._walk(s, self._masks(s, rows))
         # remember the rows in force for the next batch
         if n_q:
-            s.cur_q = (s.b_bp[-1], s.b_bq[-1], s.b_ap[-1], s.b_aq[-1], s.b_fill[-1])
+            s.cur_q = tuple(r[-1:] for r in rows)
+            s.cur_fill = s.b_fill[-1]
         if s.m_b:
             s.cur_m = s.m_b[-1]
         s.reset_batch()
 
-    def _masks(self, s: _Sym) -> list[int]:
+    def _masks(self, s: _Sym, rows: tuple[npt.NDArray[np.int64], ...]) -> npt.NDArray[np.int64]:
+        """Reason mask at every instant of the batch (one vectorised call)."""
         cfg, nl = self.config, self.levels
-        rows_bp, rows_bq, rows_ap, rows_aq, rows_f = s.b_bp, s.b_bq, s.b_ap, s.b_aq, s.b_fill
+        cols: list[npt.NDArray[np.int64]] = list(rows) or [np.zeros((0, nl), np.int64)] * 4
+        fills = s.b_fill
         off = 0
         if s.cur_q is not None:
             off = 1
-            rows_bp = [s.cur_q[0], *rows_bp]
-            rows_bq = [s.cur_q[1], *rows_bq]
-            rows_ap = [s.cur_q[2], *rows_ap]
-            rows_aq = [s.cur_q[3], *rows_aq]
-            rows_f = [s.cur_q[4], *rows_f]
-        n = len(rows_bp)
-        shape = (n, nl)
-        z = np.zeros(n, np.int64)
+            cols = [np.concatenate((c0, c)) for c0, c in zip(s.cur_q, cols, strict=True)]
+            fills = [s.cur_fill, *fills]
+        z = np.zeros(cols[0].shape[0], np.int64)
+        bp, bq, ap, aq = cols
         q = QuoteArrays(
-            s.symbol,
-            z,
-            np.asarray(rows_bp, np.int64).reshape(shape),
-            np.asarray(rows_bq, np.int64).reshape(shape),
-            np.asarray(rows_ap, np.int64).reshape(shape),
-            np.asarray(rows_aq, np.int64).reshape(shape),
-            np.asarray(rows_f, bool),
-            cfg.px_scale,
-            cfg.qty_scale,
+            s.symbol, z, bp, bq, ap, aq, np.asarray(fills, bool), cfg.px_scale, cfg.qty_scale
         )
         m_rows = ([s.cur_m] if s.cur_m is not None else []) + s.m_b
         moff = 1 if s.cur_m is not None else 0
@@ -701,17 +761,29 @@ class MonitorEngine:
         qi = np.asarray(s.i_q, np.int64) + (off - 1)
         mi = np.asarray(s.i_m, np.int64) + (moff - 1)
         stressed = np.asarray(s.i_str, bool)
-        masks = segment_mask(self.agreement, s.symbol, q, market, qi, mi, stressed)
-        return [int(x) for x in masks.tolist()]
+        return segment_mask(self.agreement, s.symbol, q, market, qi, mi, stressed).astype(np.int64)
 
-    def _walk(self, s: _Sym, masks: list[int]) -> None:
-        for k, ts in enumerate(s.i_ts):
+    def _walk(self, s: _Sym, masks: npt.NDArray[np.int64]) -> None:
+        """Breach state through the batch's instants, visiting only those where it may change.
+
+        Between two instants nothing changes but the clock, and `_advance` handles the
+        clock's edges (window, exclusions, day end), so only instants whose (mask,
+        excluded) differ from the previous instant's need `_update`: a steady feed costs
+        O(changes) Python steps per batch, not O(events).
+        """
+        key = masks * 2 + np.asarray(s.i_excl, np.int64)
+        prev = np.empty_like(key)
+        prev[0] = s.mask * 2 + s.excl
+        prev[1:] = key[:-1]
+        ts_list = s.i_ts
+        for k in np.flatnonzero(key != prev).tolist():
+            ts = ts_list[k]
             self._advance(s, ts)
-            s.mask = masks[k]
+            s.mask = int(masks[k])
             s.excl = s.i_excl[k]
             s.fill_now = s.i_fill[k]
-            seq, ts_init = s.i_ref[k]
-            self._update(s, ts, seq, ts_init)
+            self._update(s, ts, s.i_seq[k], s.i_init[k])
+        self._advance(s, ts_list[-1])
 
     def _advance(self, s: _Sym, ts: int) -> None:
         """Cross eligibility edges in (clock, ts]: window, exclusions, day end, midnight."""
@@ -800,21 +872,30 @@ class MonitorEngine:
             return
         if now >= d.frame.end_ns:
             return
-        self._push_open_states(s, now)
-        result = s.ev.day_so_far(d.day, now)
+        # incremental: O(rows since the last re-check), the same figures as day_so_far
+        result = s.ev.so_far(d.day, now, s.open_states)
         self._budget(s, result, d, final=False)
 
-    def _budget(self, s: _Sym, so_far: DayResult, d: _Day, *, final: bool) -> None:
+    def _budget(self, s: _Sym, so_far: DayResult | SoFar, d: _Day, *, final: bool) -> None:
         s.so_far = so_far
         presence = self.agreement.terms_for(s.symbol).presence
         if presence is None or d.frame is None:
             return
-        excluded = state_intervals(s.states, s.symbol, self.agreement.states.excluded())
+        now = self.now_ns if self.now_ns is not None else d.frame.end_ns
+        known = s.states + [
+            StateInterval(start, now, s.symbol, name)
+            for name, start in s.open_states.items()
+            if not final and now > start
+        ]
+        excluded = state_intervals(known, s.symbol, self.agreement.states.excluded())
         full = eligible_intervals(d.frame, excluded)
         if so_far.samples_eligible is not None:
             samples = sample_times(self.agreement, d.frame)
             assert samples is not None
-            total = sum(int(((samples >= a) & (samples < b)).sum()) for a, b in full)
+            total = sum(
+                int(np.searchsorted(samples, b, "left") - np.searchsorted(samples, a, "left"))
+                for a, b in full
+            )
             used = so_far.samples_eligible - (so_far.samples_valid or 0)
             valid = so_far.samples_valid or 0
             unit_ns = ns_from_seconds(self.agreement.measurement.interval_s or Decimal(1))
