@@ -15,6 +15,7 @@ What it does not do: validate fields against a dictionary (see
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import NamedTuple
 from zlib import adler32
@@ -104,7 +105,12 @@ def encode_payload(begin_string: str, payload: str) -> bytes:
     return whole + b"10=%03d\x01" % checksum(whole)
 
 
-def _find_start(buf: bytearray, pos: int) -> int:
+# `8=<BeginString>SOH9=<BodyLength>SOH` as the checks below accept it: the first
+# SOH within 40 bytes of the start, then up to 11 digits before the next SOH
+_HEAD = re.compile(b"8=[^\x01]{0,37}\x019=([0-9]{1,11})\x01").match
+
+
+def _find_start(buf: bytes | bytearray, pos: int) -> int:
     """Where the next frame may begin: `8=` after SOH, or `8=FIX` anywhere
     (resynchronises after junk that has no SOH)."""
     a = buf.find(b"\x018=", pos)
@@ -134,80 +140,124 @@ class FrameDecoder:
         self._buf.clear()
         return data
 
-    def _garbled(self, out: list[bytes]) -> None:
-        """Drop the frame starting at 0: skip to the next `SOH8=` after it."""
+    def _skip_garbled(self, buf: bytes | bytearray, p: int, out: list[bytes]) -> int:
+        """Drop the frame starting at `p`: return where the next `SOH8=` after it
+        begins (or the end of `buf`)."""
         self.garbled_count += 1
         out.append(GARBLED)
-        nxt = _find_start(self._buf, 1)
-        if nxt < 0:
-            self._buf.clear()
-        else:
-            del self._buf[:nxt]
+        nxt = _find_start(buf, p + 1)
+        return len(buf) if nxt < 0 else nxt
 
     def feed(self, data: bytes) -> list[bytes]:
         """Add bytes; return complete verified frames in order, `GARBLED` for each
         dropped one."""
-        buf = self._buf
-        buf += data
+        # Scan with an offset and cut the consumed bytes once at the end. The
+        # scan runs over an immutable copy (frames are then plain slices) unless
+        # the leftover is longer than the new data, as when a large frame
+        # trickles in: then append in place, so each call costs O(len(data)).
+        held = self._buf
+        buf: bytes | bytearray
+        if not held:
+            buf = bytes(data)
+        elif len(held) <= len(data):
+            buf = bytes(held) + data
+            held.clear()
+        else:
+            held += data
+            buf = held
+        n = len(buf)
+        p = 0
         out: list[bytes] = []
         limit = self.max_message_bytes
-        while buf:
-            if not buf.startswith(b"8="):
-                start = _find_start(buf, 0)
+        head = _HEAD
+        view = memoryview(buf)
+        while p < n:
+            # fast path: a well-formed complete frame, recognised with one regex
+            # match and a few comparisons; anything else (incomplete, garbled,
+            # oversized) falls through to the step-by-step checks below, which
+            # alone decide what happens to it
+            m = head(buf, p)
+            if m is not None:
+                length = int(m[1])
+                body_end = m.end() + length
+                end = body_end + 7
+                if (
+                    end <= n
+                    and length <= limit
+                    and buf.startswith(b"\x0110=", body_end - 1)
+                    and buf[body_end + 6] == 1
+                    and buf[body_end + 3 : body_end + 6]
+                    == b"%03d"
+                    % (
+                        ((adler32(view[p:body_end]) & 0xFFFF) - 1) & 0xFF  # as in checksum()
+                        if body_end - p <= 256
+                        else checksum(view[p:body_end])
+                    )
+                ):
+                    out.append(bytes(buf[p:end]))
+                    p = end
+                    continue
+            if not buf.startswith(b"8=", p):
+                start = _find_start(buf, p)
                 if start < 0:
-                    keep = min(len(buf), 5)  # a frame start may straddle the next read
-                    self.discarded_bytes += len(buf) - keep
-                    del buf[: len(buf) - keep]
+                    keep = min(n - p, 5)  # a frame start may straddle the next read
+                    self.discarded_bytes += n - p - keep
+                    p = n - keep
                     break
-                self.discarded_bytes += start
-                del buf[:start]
-            e1 = buf.find(SOH, 2, 40)
+                self.discarded_bytes += start - p
+                p = start
+            e1 = buf.find(SOH, p + 2, p + 40)
             if e1 < 0:
-                if len(buf) >= 40:
-                    self._garbled(out)
+                if n - p >= 40:
+                    p = self._skip_garbled(buf, p, out)
                     continue
                 break
             if not buf.startswith(b"9=", e1 + 1):
-                if len(buf) < e1 + 3:
+                if n < e1 + 3:
                     break
-                self._garbled(out)
+                p = self._skip_garbled(buf, p, out)
                 continue
             e2 = buf.find(SOH, e1 + 3, e1 + 3 + 12)
             if e2 < 0:
-                if len(buf) >= e1 + 3 + 12:
-                    self._garbled(out)
+                if n >= e1 + 3 + 12:
+                    p = self._skip_garbled(buf, p, out)
                     continue
                 break
-            length_txt = bytes(buf[e1 + 3 : e2])
+            length_txt = buf[e1 + 3 : e2]
             if not length_txt.isdigit() or int(length_txt) > limit:
-                self._garbled(out)
+                p = self._skip_garbled(buf, p, out)
                 continue
             body_end = e2 + 1 + int(length_txt)
-            if len(buf) < body_end:
+            if n < body_end:
                 break
             k = buf.find(b"\x0110=", body_end - 1)
             if k < 0:
-                if len(buf) > body_end + limit:
-                    self._garbled(out)
+                if n > body_end + limit:
+                    p = self._skip_garbled(buf, p, out)
                     continue
                 break
             k2 = buf.find(SOH, k + 4)
             if k2 < 0:
-                if len(buf) > k + 16:
-                    self._garbled(out)
+                if n > k + 16:
+                    p = self._skip_garbled(buf, p, out)
                     continue
                 break
-            frame = bytes(buf[: k2 + 1])
-            del buf[: k2 + 1]
-            cks = frame[k + 4 : k2]
+            frame = bytes(buf[p : k2 + 1])  # no copy when buf is bytes
+            cks = buf[k + 4 : k2]
             if (
                 k + 1 != body_end
                 or len(cks) != 3
                 or not cks.isdigit()
-                or int(cks) != checksum(memoryview(frame)[: k + 1])
+                or int(cks) != checksum(memoryview(frame)[: k + 1 - p])
             ):
                 self.garbled_count += 1
                 out.append(GARBLED)
-                continue
-            out.append(frame)
+            else:
+                out.append(frame)
+            p = k2 + 1
+        view.release()  # a live view would forbid resizing `held`
+        if buf is held:
+            del held[:p]
+        elif p < n:
+            held += memoryview(buf)[p:]
         return out
