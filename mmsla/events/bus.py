@@ -102,17 +102,27 @@ class Subscriber:
 
     def poll(self, timeout_ms: int, max_batch: int = 10_000) -> list[tuple[bytes, bytes]]:
         """Wait up to `timeout_ms` for the first frame, then drain up to `max_batch`."""
-        if not self._sock.poll(timeout_ms, zmq.POLLIN):
+        sock = self._sock
+        if not sock.poll(timeout_ms, zmq.POLLIN):
             return []
         out: list[tuple[bytes, bytes]] = []
-        recv = self._sock.recv_multipart
+        # frame by frame rather than recv_multipart: half the cost per message, and this
+        # loop runs once per event (the frames of one message arrive together)
+        recv, more = sock.recv, sock.getsockopt
+        nowait, rcvmore = zmq.NOBLOCK, zmq.RCVMORE
         while len(out) < max_batch:
             try:
-                frames = recv(zmq.NOBLOCK)
+                topic = recv(nowait)
             except zmq.Again:
                 break
-            if len(frames) == 2:
-                out.append((frames[0], frames[1]))
+            if not more(rcvmore):
+                continue  # one frame: not an event
+            payload = recv(nowait)
+            if more(rcvmore):  # more than two frames: not an event either; skip the rest
+                while more(rcvmore):
+                    recv(nowait)
+                continue
+            out.append((topic, payload))
         return out
 
     def close(self) -> None:

@@ -94,6 +94,7 @@ class MonitorRunner:
         flush_s: float = 0.5,
         status_s: float = 0.5,
         max_batch: int = 20_000,
+        engine_chunk: int = 1_000,
         hwm: int = DEFAULT_HWM,
         context: zmq.Context[Any] | None = None,
     ) -> None:
@@ -106,6 +107,7 @@ class MonitorRunner:
         self.flush_s = flush_s
         self.status_s = status_s
         self.max_batch = max_batch
+        self.engine_chunk = max(1, engine_chunk)
         self.control = ControlSender(control) if control else None
         self.sub = Subscriber(events, hwm=hwm, context=context)
         self.source: str | None = None
@@ -149,9 +151,14 @@ class MonitorRunner:
                     self._day = local
                     self.day_first_seq = int(e["seq"])
         self._day_bounds = (lo, hi)
-        self.engine.on_events(events)
-        self.last_seq = int(events[-1]["seq"])
-        self._collect()
+        # the engine takes the run in chunks and the alerts leave after each one, so an
+        # alert waits for at most one chunk of work behind the event that caused it
+        step = self.engine_chunk
+        for k in range(0, len(events), step):
+            part = events[k : k + step]
+            self.engine.on_events(part)
+            self.last_seq = int(part[-1]["seq"])
+            self._collect()
 
     def _fetch(self, first: int, last: int) -> list[dict[str, Any]]:
         """Replayed events first..last, in order, as far as contiguous."""
@@ -229,16 +236,31 @@ class MonitorRunner:
             self.last_arrival = now
             self.last_event_wall_ns = time.time_ns()
             run: list[dict[str, Any]] = []
+            loads, decode_error = orjson.loads, orjson.JSONDecodeError
             for _topic, payload in frames:
-                e = self._parse(payload)
-                if e is None:
+                try:
+                    e = loads(payload)
+                except decode_error:
+                    self.decode_errors += 1
                     continue
+                if e.__class__ is not dict:
+                    self.decode_errors += 1
+                    continue
+                seq = e.get("seq")
                 src = e.get("source")
+                tracker = self.tracker
+                if seq == tracker.expected and seq.__class__ is int and src == self.source:
+                    # the steady case: the next event of the same publisher run
+                    tracker.expected = seq + 1
+                    run.append(e)
+                    continue
+                if not isinstance(seq, int):
+                    self.decode_errors += 1
+                    continue
                 if src != self.source and isinstance(src, str):
                     self._feed(run)
                     run = []
                     self._new_source(src)
-                seq = e["seq"]
                 if seq == 1 and self.tracker.expected > 2:
                     # the publisher restarted with a fresh journal under the same name
                     self._feed(run)
