@@ -12,10 +12,13 @@ loses nothing it has sent; "batch" also fsyncs, at most every
 `fsync_interval_s` (default 50 ms) and on a background thread, so a power
 loss can lose about that window; "never" leaves syncing to the OS.
 
-The target sequence advances once per received message; its `T n` record is
-written lazily, once per `flush()` (or `sync`/`close`), with the latest value:
-until a flush the records only sit in this process's buffer anyway, so a crash
-loses the same as if each had been written, and the file stays small.
+With "batch" and "never", records are collected in memory and handed to the
+file in one write per `flush()` (or `sync`/`close`): until a flush they only
+sat in this process's file buffer before, so a crash loses the same, but the
+hot path is a list append and the OS sees one write per batch (a write can wait
+behind a running fsync of the same file). The target sequence advances once
+per received message; its `T n` record is written once per flush, with the
+latest value.
 
 Only application messages are stored; a ResendRequest for admin messages is
 answered with a SequenceReset-GapFill, as the FIX spec asks.
@@ -94,6 +97,7 @@ class FileStore(MemoryStore):
         self.fsync = fsync
         self._dirty = False
         self._target_pending = False  # next_target_seq changed since its last record
+        self._records: list[bytes] = []  # not yet written ("batch" and "never")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             good = self._replay()
@@ -142,11 +146,12 @@ class FileStore(MemoryStore):
         return pos
 
     def _append(self, record: bytes) -> None:
-        self._file.write(record)
         if self.fsync == "always":
+            self._file.write(record)
             self._file.flush()
             os.fsync(self._file.fileno())
         else:
+            self._records.append(record)
             self._dirty = True
 
     def set_next_sender_seq(self, seq: int) -> None:
@@ -168,19 +173,24 @@ class FileStore(MemoryStore):
     def reset(self, now_ns: int | None = None) -> None:
         super().reset(now_ns)
         self._target_pending = False  # the R record implies T 1
+        self._records.clear()  # they belong to the day being dropped
         self._file.seek(0)
         self._file.truncate(0)
         self._append(b"R %d\n" % self.created_ns)
         self.flush()
 
-    def _write_target(self) -> None:
+    def _write_pending(self) -> None:
+        records = self._records
         if self._target_pending:
             self._target_pending = False
-            self._file.write(b"T %d\n" % self.next_target_seq)
+            records.append(b"T %d\n" % self.next_target_seq)
+        if records:
+            self._file.write(b"".join(records))
+            records.clear()
 
     def flush(self) -> None:
         if self._dirty:
-            self._write_target()
+            self._write_pending()
             self._file.flush()
             self._dirty = False
             self._unsynced = True
@@ -200,7 +210,7 @@ class FileStore(MemoryStore):
         """Flush and fsync now, whatever the policy."""
         if self._pending_sync is not None:
             self._pending_sync.result()
-        self._write_target()
+        self._write_pending()
         self._file.flush()
         os.fsync(self._file.fileno())
         self._dirty = self._unsynced = False
@@ -208,7 +218,7 @@ class FileStore(MemoryStore):
     def close(self) -> None:
         if not self._file.closed:
             if self.fsync == "never":
-                self._write_target()
+                self._write_pending()
                 self._file.flush()
             else:
                 self.sync()
