@@ -63,15 +63,10 @@ from typing import Protocol
 
 from mmsla.domain import Fill, Level, Side
 from quoter.fix.codec.framing import RawMessage
-from quoter.fix.codec.messages import (
-    MassQuote,
-    MassQuoteAcknowledgement,
-    QuoteCancel,
-    QuoteCancelEntry,
-    QuoteEntry,
-    QuoteSet,
-)
+from quoter.fix.codec.messages import QuoteCancel, QuoteCancelEntry
 from quoter.fix.codec.tags import (
+    BID_PX,
+    BID_SIZE,
     CL_ORD_ID,
     COMM_TYPE,
     COMMISSION,
@@ -81,14 +76,24 @@ from quoter.fix.codec.tags import (
     LAST_PX,
     LAST_QTY,
     LEAVES_QTY,
+    NO_QUOTE_ENTRIES,
+    NO_QUOTE_SETS,
+    OFFER_PX,
+    OFFER_SIZE,
     ORD_STATUS,
     ORDER_ID,
     ORDER_QTY,
     ORIG_CL_ORD_ID,
     PRICE,
+    QUOTE_ENTRY_ID,
+    QUOTE_ENTRY_REJECT_REASON,
     QUOTE_ID,
+    QUOTE_SET_ID,
+    QUOTE_STATUS,
     SIDE,
+    SYMBOL,
     TEXT,
+    TOT_NO_QUOTE_ENTRIES,
     TRANSACT_TIME,
 )
 from quoter.fix.codec.times import parse_utc
@@ -552,23 +557,25 @@ class MassQuoteManager:
             (s := sent.get((side, depth - 1))) is None or s.qty_lots == 0 for side in _SIDES
         ):
             depth -= 1
-        entries: list[QuoteEntry] = []
+        # the MassQuote body, written directly (the typed `MassQuote` would build one
+        # dataclass per entry on the hot path): one quote set, entry k = level k
+        body: list[tuple[int, str]] = []
+        tick, lot = inst.tick, inst.lot
         for k in range(depth):
+            body += ((QUOTE_ENTRY_ID, entry_ids[k]), (SYMBOL, inst.symbol))
             b = sent.get((Side.BUY, k))
             a = sent.get((Side.SELL, k))
             b_on = b is not None and b.qty_lots > 0
             a_on = a is not None and a.qty_lots > 0
-            entries.append(
-                QuoteEntry(
-                    entry_ids[k],
-                    inst.symbol,
-                    bid_px=b.px_ticks * inst.tick if b is not None and b_on else None,
-                    offer_px=a.px_ticks * inst.tick if a is not None and a_on else None,
-                    bid_size=b.qty_lots * inst.lot if b is not None and b_on else None,
-                    offer_size=a.qty_lots * inst.lot if a is not None and a_on else None,
-                )
-            )
-        if not entries:
+            if b is not None and b_on:
+                body.append((BID_PX, format(b.px_ticks * tick, "f")))
+            if a is not None and a_on:
+                body.append((OFFER_PX, format(a.px_ticks * tick, "f")))
+            if b is not None and b_on:
+                body.append((BID_SIZE, format(b.qty_lots * lot, "f")))
+            if a is not None and a_on:
+                body.append((OFFER_SIZE, format(a.qty_lots * lot, "f")))
+        if not depth:
             # everything withdrawn: a MassQuote needs an entry, a QuoteCancel says it
             self.cancel_all(now_ns, inst.symbol)
             return denials
@@ -584,10 +591,10 @@ class MassQuoteManager:
         for k, eid in enumerate(entry_ids[:depth]):
             self._entry_symbol[eid] = (inst.symbol, k)
             sq.entry_ids.add(eid)
-        msg = MassQuote(
-            qid, (QuoteSet("1", tot_no_quote_entries=len(entries), entries=tuple(entries)),)
-        )
-        self._send(msg.msg_type, msg.body())
+        n = str(depth)
+        head = [(QUOTE_ID, qid), (NO_QUOTE_SETS, "1"), (QUOTE_SET_ID, "1")]
+        head += [(TOT_NO_QUOTE_ENTRIES, n), (NO_QUOTE_ENTRIES, n)]
+        self._send("i", head + body)
         self._count(now_ns)
         return denials
 
@@ -734,14 +741,16 @@ class MassQuoteManager:
         inf = sq.inflight
         assert inf is not None and inf.quote_id == qid
         sq.inflight = None
-        ack = MassQuoteAcknowledgement.from_raw(msg)
+        v = msg.values
+        text = v.get(TEXT, "")
         rejected: dict[str, str] = {}  # entry id -> reason
-        text = ack.text or ""
-        for qs in ack.quote_sets or ():
-            for e in qs.entries:
-                if e.quote_entry_reject_reason is not None:
-                    rejected[e.quote_entry_id] = _entry_text(text, e.quote_entry_id)
-        if ack.quote_status == 5 and not rejected:  # refused as a whole (no entry echoed)
+        entry = ""
+        for tag, val in msg.fields:  # entries in order: 299 opens one, 368 rejects it
+            if tag == QUOTE_ENTRY_ID:
+                entry = val
+            elif tag == QUOTE_ENTRY_REJECT_REASON:
+                rejected[entry] = _entry_text(text, entry)
+        if v.get(QUOTE_STATUS) == "5" and not rejected:  # refused as a whole, nothing echoed
             rejected = {eid: text or "mass quote rejected" for eid in inf.entry_ids}
         out: list[OrderUpdate] = []
         settled = True
