@@ -41,12 +41,18 @@ Rules here:
   booked, and the next MassQuote re-sends it, which settles it;
 - hedges (IOC NewOrderSingle) go through an inner `OrderManager`, whose
   ExecutionReports and OrderCancelRejects are routed back to it;
-- `on_disconnect`: every quote is assumed gone (the venue cancels on disconnect).
+- `on_disconnect`: every quote is assumed gone (the venue cancels on disconnect);
+- `own_lots`: what of the venue's book may be ours, for fair value without it.
 
 Known limit: a level re-sent unchanged ("keep") while a fill of it is on the
 wire is re-entered by the venue at the re-sent size; that size is taken as the
 venue's truth when the 35=b arrives, but the risk engine keeps the smaller
-open size it was told about until the level next changes.
+open size it was told about (none when the fill completed the level) until the
+level next changes. And a MassQuote
+refused by the session layer (35=3 or 35=j: no 35=b ever comes) leaves its
+symbol waiting for that acknowledgement; only a QuoteCancel's acknowledgement
+(pull, kill) or a disconnect clears it. With a correct codec this does not
+happen, and a timeout in venue time would misfire in fast replays.
 
 The manager sends through a callable (the FIX session's `send`) and never reads
 a socket. Not here: pricing, the agreement clamp, inventory, hedging decisions.
