@@ -505,12 +505,12 @@ class Session:
         v = msg.values
         mt = msg.msg_type
         try:
-            for t in (T.SENDER_COMP_ID, T.TARGET_COMP_ID):
-                if t not in v:
-                    self._generate_reject(msg, REQUIRED_TAG_MISSING, t)
-                    if mt == "A":
-                        self._disconnect()
-                    return
+            if T.SENDER_COMP_ID not in v or T.TARGET_COMP_ID not in v:
+                t = T.SENDER_COMP_ID if T.SENDER_COMP_ID not in v else T.TARGET_COMP_ID
+                self._generate_reject(msg, REQUIRED_TAG_MISSING, t)
+                if mt == "A":
+                    self._disconnect()
+                return
             if v[T.BEGIN_STRING] != self.config.begin_string:
                 if mt == "5":
                     self._on_logout(msg)
@@ -523,7 +523,19 @@ class Session:
                 if isinstance(rej, Rejection):
                     self._generate_reject(msg, rej.reason, rej.tag)
                     return
-            if mt == "A":
+            if mt not in ADMIN_TYPES:  # application messages first: they are the traffic
+                if not self._verify(msg):
+                    return
+                try:
+                    self.app.on_message(self, msg)
+                except UnsupportedMessageType:
+                    self._generate_business_reject(msg, 3, "Unsupported Message Type")
+                    return
+                except BusinessReject as e:
+                    self._generate_business_reject(msg, e.reason, e.text, e.ref_tag)
+                    return
+                self._incr_target()
+            elif mt == "A":
                 self._on_logon(msg)
             elif mt == "0":
                 if self._verify(msg):
@@ -540,23 +552,10 @@ class Session:
                 self._on_logout(msg)
             elif mt == "2":
                 self._on_resend_request(msg)
-            elif mt == "3":
-                if self._verify(msg):
-                    self._incr_target()
-            else:
-                if not self._verify(msg):
-                    return
-                try:
-                    self.app.on_message(self, msg)
-                except UnsupportedMessageType:
-                    self._generate_business_reject(msg, 3, "Unsupported Message Type")
-                    return
-                except BusinessReject as e:
-                    self._generate_business_reject(msg, e.reason, e.text, e.ref_tag)
-                    return
+            elif mt == "3" and self._verify(msg):
                 self._incr_target()
         finally:
-            if not queued and not self.disconnect_requested:
+            if self.queue and not queued and not self.disconnect_requested:
                 self._next_queued()
 
     def _next_queued(self) -> None:
@@ -608,7 +607,7 @@ class Session:
             self.last_error = f"unverifiable message: {e}"
             self._disconnect()
             return False
-        expected = self.expected_target_seq
+        expected = self.store.next_target_seq
         if too_high and seq > expected:
             self._target_too_high(msg, seq)
             return False
