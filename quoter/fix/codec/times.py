@@ -2,7 +2,8 @@
 
 Formats `YYYYMMDD-HH:MM:SS` with optional `.sss`, `.ssssss` or `.sssssssss`.
 Both directions cache the last whole second, so the hot path is a slice and
-an integer operation.
+an integer operation; parsing also remembers the last text (a burst of
+messages carries the same SendingTime).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ _NS = 1_000_000_000
 
 _fmt_cache: list[object] = [-1, ""]
 _parse_cache: dict[str, int] = {}
+_last_parsed: list[object] = [None, 0]  # the last text parsed and its value
 
 
 def _second_text(sec: int) -> str:
@@ -38,6 +40,15 @@ def format_utc(ts_ns: int, precision: str = "ms") -> str:
 
 def parse_utc(text: str) -> int:
     """UTC nanoseconds of a UTCTimestamp; ValueError when malformed."""
+    if text == _last_parsed[0]:  # messages of a burst share their SendingTime
+        return _last_parsed[1]  # type: ignore[return-value]
+    ns = _parse_utc(text)
+    _last_parsed[0] = text
+    _last_parsed[1] = ns
+    return ns
+
+
+def _parse_utc(text: str) -> int:
     head = text[:17]
     sec = _parse_cache.get(head)
     if sec is None:
