@@ -1,9 +1,14 @@
-"""Mass-quote manager: one MassQuote per symbol, state from scripted 35=b / 35=8, QuoteCancel."""
+"""Mass-quote manager: one MassQuote per symbol, state from 35=b / 35=8, QuoteCancel.
+
+First with scripted venue messages (each path on its own), then against the real
+venue gateway and matching engine over in-memory FIX sessions: our `resting`
+quote must be the venue's (never more than what the venue holds).
+"""
 
 from __future__ import annotations
 
 import inspect
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 
 from mmsla.domain import Level, Side
@@ -14,12 +19,17 @@ from quoter.fix.codec.messages import (
     QuoteEntry,
     QuoteSet,
 )
+from quoter.fix.session import BaseApplication, Session, SessionConfig
 from quoter.intents import Instrument, OrderState, Purpose, TimeInForce
 from quoter.mass_quote import MassQuoteManager, VenueManager
-from quoter.orders import ManagedOrder, OrderManager
+from quoter.orders import ManagedOrder, OrderManager, OrderUpdate
 from quoter.pricing.ladder import Ladder
 from quoter.pricing.requote import RequotePolicy
 from quoter.risk import DenyReason, RiskConfig, RiskDenied, RiskEngine, SymbolLimits
+from quoter.venue.gateway import Gateway, Member
+from quoter.venue.matching import MatchingEngine
+from quoter.venue.md_publisher import venue_dictionary
+from quoter.venue.rules import SymbolSpec
 
 ABC = Instrument("ABC", Decimal("0.01"), Decimal(1))
 XYZ = Instrument("XYZ", Decimal("0.5"), Decimal(10))
@@ -491,3 +501,155 @@ def test_hedges_are_ioc_orders_routed_to_their_own_manager() -> None:
     assert risk.position_lots("ABC") == -50
     assert mq.live_orders() == [] and mq.orders == {}
     assert r.state is OrderState.FILLED
+
+
+# ---- against the real venue gateway (in-memory FIX sessions, no sockets) ----------------
+
+
+class _Member(BaseApplication):
+    def __init__(self, on_msg: Callable[[RawMessage], None]) -> None:
+        self.on_msg = on_msg
+
+    def on_message(self, session: Session, msg: RawMessage) -> None:
+        self.on_msg(msg)
+
+
+class _RealVenue:
+    """The venue's gateway and matching engine; MM1 is our manager, MM2 another member."""
+
+    def __init__(self, spec: SymbolSpec) -> None:
+        self.engine = MatchingEngine([spec])
+        self.now = T0
+        members = (Member("MM1", "u1", "p1"), Member("MM2", "u2", "p2"))
+        self.gateway = Gateway(self.engine, [spec], members, lambda: self.now)
+        self.risk = RiskEngine(RiskConfig((ABC,)))
+        self.mq = MassQuoteManager(
+            [ABC],
+            lambda mt, body: self.sessions["MM1"][0].send(mt, body),
+            self.risk,
+            requote=RequotePolicy(tolerance_ticks=1),
+            id_prefix="T",
+        )
+        self.updates: list[OrderUpdate] = []
+        self.other: list[RawMessage] = []
+        apps = {
+            "MM1": _Member(lambda m: self.updates.extend(self.mq.on_execution_report(m, self.now))),
+            "MM2": _Member(self.other.append),
+        }
+        self.sessions: dict[str, tuple[Session, Session]] = {}
+        for m in members:
+            acc = Session(
+                SessionConfig(
+                    "VENUE", m.comp_id, role="acceptor", credentials={m.username: m.password}
+                ),
+                app=self.gateway,
+                dictionary=venue_dictionary(),
+            )
+            ini = Session(
+                SessionConfig(m.comp_id, "VENUE", username=m.username, password=m.password),
+                app=apps[m.comp_id],
+                dictionary=venue_dictionary(),
+            )
+            acc.connection_made()
+            ini.connection_made()
+            self.sessions[m.comp_id] = (ini, acc)
+        self.pump()
+
+    def pump(self) -> None:
+        moved = True
+        while moved:
+            moved = False
+            for ini, acc in self.sessions.values():
+                for src, dst in ((ini, acc), (acc, ini)):
+                    data = src.data_to_send()
+                    if data and dst.connected:
+                        dst.data_received(data)
+                        moved = True
+
+    def quote(self, ladder: Ladder | None) -> None:
+        self.now += 1_000_000
+        self.mq.reconcile("ABC", ladder, self.now)
+        self.pump()
+
+    def take(self, side: str, px: str, qty: str) -> None:
+        """MM2 sends an IOC against our quote."""
+        body = [(11, f"x{self.now}"), (55, "ABC"), (54, side), (60, "20260101-00:00:00")]
+        body += [(38, qty), (40, "2"), (44, px), (59, "3")]
+        self.now += 1_000_000
+        self.sessions["MM2"][0].send("D", body)
+        self.pump()
+
+    def ours(self) -> tuple[tuple[Level, ...], tuple[Level, ...]]:
+        """Our quote as the venue holds it (the truth `resting` must not exceed)."""
+        agg: dict[Side, dict[int, int]] = {Side.BUY: {}, Side.SELL: {}}
+        for o in self.engine.orders_of("MM1", "ABC"):
+            side = Side.BUY if o.side == 1 else Side.SELL
+            agg[side][o.px] = agg[side].get(o.px, 0) + o.qty
+        tick = ABC.tick
+        bids, asks = agg[Side.BUY], agg[Side.SELL]
+        return (
+            tuple(Level(p * tick, Decimal(bids[p])) for p in sorted(bids, reverse=True)),
+            tuple(Level(p * tick, Decimal(asks[p])) for p in sorted(asks)),
+        )
+
+
+def test_real_gateway_resting_is_the_venue_quote_through_moves_fills_and_cancel() -> None:
+    v = _RealVenue(SymbolSpec("ABC", Decimal("0.01"), Decimal(1)))
+    assert all(acc.is_logged_on for _, acc in v.sessions.values())
+    v.quote(L2)
+    assert v.mq.resting("ABC") == v.ours() and len(v.ours()[0]) == 2
+    v.quote(Ladder(((9995, 100), (9985, 150)), ((10015, 100), (10025, 150))))
+    assert v.mq.resting("ABC") == v.ours() and v.ours()[0][0].px == Decimal("99.95")
+    # another member takes 40 of our best bid: the fill reaches us, the leaves agree
+    v.take("2", "99.95", "40")
+    assert [u.status for u in v.updates[-1:]] == ["partially_filled"]
+    assert v.risk.position_lots("ABC") == 40
+    assert v.mq.resting("ABC") == v.ours() and v.ours()[0][0].qty == Decimal(60)
+    # back to full size; then size down in place (the venue keeps priority and says 150=5)
+    v.quote(Ladder(((9995, 100), (9985, 150)), ((10015, 100), (10025, 150))))
+    assert v.mq.resting("ABC") == v.ours() and v.ours()[0][0].qty == Decimal(100)
+    v.quote(Ladder(((9995, 100), (9985, 120)), ((10015, 100), (10025, 120))))
+    assert v.mq.resting("ABC") == v.ours() and v.ours()[0][1].qty == Decimal(120)
+    # one level fewer: the omitted level is withdrawn
+    v.quote(Ladder(((9995, 100),), ((10015, 100),)))
+    assert v.mq.resting("ABC") == v.ours() and len(v.ours()[1]) == 1
+    v.mq.cancel_all(v.now)
+    v.pump()
+    assert v.ours() == ((), ()) and v.mq.resting("ABC") == ((), ()) and not v.mq.live_orders()
+
+
+def test_real_gateway_quote_that_trades_on_entry() -> None:
+    v = _RealVenue(SymbolSpec("ABC", Decimal("0.01"), Decimal(1)))
+    ask = [(11, "a1"), (55, "ABC"), (54, "2"), (60, "20260101-00:00:00"), (38, "30")]
+    ask += [(40, "2"), (44, "100.05"), (59, "1")]
+    v.sessions["MM2"][0].send("D", ask)
+    v.pump()
+    # our bid at the other member's ask: 30 trade at once, 70 rest
+    v.quote(Ladder(((10005, 100),), ((10025, 100),)))
+    fills = [u.fill for u in v.updates if u.fill is not None]
+    assert len(fills) == 1 and fills[0].liquidity == "taker" and fills[0].qty == Decimal(30)
+    assert v.risk.position_lots("ABC") == 30
+    assert (
+        v.mq.resting("ABC")
+        == v.ours()
+        == (
+            (Level(Decimal("100.05"), Decimal(70)),),
+            (Level(Decimal("100.25"), Decimal(100)),),
+        )
+    )
+
+
+def test_real_gateway_rejected_entry_is_never_over_reported() -> None:
+    spec = SymbolSpec("ABC", Decimal("0.01"), Decimal(1), price_band_bps=Decimal(100))
+    v = _RealVenue(spec)
+    v.engine.set_reference("ABC", 10000)
+    # level 1's ask is outside the venue's 1% band: entry 1 is rejected, yet its bid rests
+    v.quote(Ladder(((9990, 100), (9980, 150)), ((10010, 100), (10150, 150))))
+    assert any(u.status == "rejected" for u in v.updates)
+    venue_bids = v.ours()[0]
+    assert Level(Decimal("99.80"), Decimal(150)) in venue_bids
+    ours = v.mq.resting("ABC")
+    assert ours == ((venue_bids[0],), (v.ours()[1][0],)), "only what is known to rest"
+    # a valid level 1 settles it: the venue and our view agree again
+    v.quote(Ladder(((9990, 100), (9980, 150)), ((10010, 100), (10020, 150))))
+    assert v.mq.resting("ABC") == v.ours() and len(v.ours()[1]) == 2
