@@ -29,7 +29,7 @@ from quoter.risk import DenyReason, RiskConfig, RiskDenied, RiskEngine, SymbolLi
 from quoter.venue.gateway import Gateway, Member
 from quoter.venue.matching import MatchingEngine
 from quoter.venue.md_publisher import venue_dictionary
-from quoter.venue.rules import SymbolSpec
+from quoter.venue.rules import MmpSpec, SymbolSpec
 
 ABC = Instrument("ABC", Decimal("0.01"), Decimal(1))
 XYZ = Instrument("XYZ", Decimal("0.5"), Decimal(10))
@@ -555,29 +555,32 @@ class _RealVenue:
             self.sessions[m.comp_id] = (ini, acc)
         self.pump()
 
-    def pump(self) -> None:
+    def pump(self, only: str | None = None) -> None:
         moved = True
         while moved:
             moved = False
-            for ini, acc in self.sessions.values():
+            for name, (ini, acc) in self.sessions.items():
+                if only is not None and name != only:
+                    continue
                 for src, dst in ((ini, acc), (acc, ini)):
                     data = src.data_to_send()
                     if data and dst.connected:
                         dst.data_received(data)
                         moved = True
 
-    def quote(self, ladder: Ladder | None) -> None:
+    def quote(self, ladder: Ladder | None, *, pump: bool = True) -> None:
         self.now += 1_000_000
         self.mq.reconcile("ABC", ladder, self.now)
-        self.pump()
+        if pump:
+            self.pump()
 
-    def take(self, side: str, px: str, qty: str) -> None:
+    def take(self, side: str, px: str, qty: str, *, only: str | None = None) -> None:
         """MM2 sends an IOC against our quote."""
         body = [(11, f"x{self.now}"), (55, "ABC"), (54, side), (60, "20260101-00:00:00")]
         body += [(38, qty), (40, "2"), (44, px), (59, "3")]
         self.now += 1_000_000
         self.sessions["MM2"][0].send("D", body)
-        self.pump()
+        self.pump(only)
 
     def ours(self) -> tuple[tuple[Level, ...], tuple[Level, ...]]:
         """Our quote as the venue holds it (the truth `resting` must not exceed)."""
@@ -653,3 +656,35 @@ def test_real_gateway_rejected_entry_is_never_over_reported() -> None:
     # a valid level 1 settles it: the venue and our view agree again
     v.quote(Ladder(((9990, 100), (9980, 150)), ((10010, 100), (10020, 150))))
     assert v.mq.resting("ABC") == v.ours() and len(v.ours()[1]) == 2
+
+
+def test_real_gateway_fill_racing_a_mass_quote_that_keeps_the_level() -> None:
+    v = _RealVenue(SymbolSpec("ABC", Decimal("0.01"), Decimal(1)))
+    v.quote(L2)
+    # a move of level 0 is on the wire (level 1 re-sent as it rests) ...
+    v.quote(Ladder(((9995, 100), (9980, 150)), ((10015, 100), (10020, 150))), pump=False)
+    # ... when the other member takes all of our level-1 bid, before the venue reads it
+    v.take("2", "99.80", "150", only="MM2")
+    v.pump()
+    assert v.risk.position_lots("ABC") == 150
+    # the venue entered the kept entry afresh: our view follows it
+    assert Level(Decimal("99.80"), Decimal(150)) in v.ours()[0]
+    assert v.mq.resting("ABC") == v.ours()
+    # and the level still moves later
+    v.quote(Ladder(((9995, 100), (9970, 150)), ((10015, 100), (10020, 150))))
+    assert v.mq.resting("ABC") == v.ours() and v.ours()[0][1].px == Decimal("99.70")
+
+
+def test_real_gateway_market_maker_protection_pulls_the_quote() -> None:
+    spec = SymbolSpec("ABC", Decimal("0.01"), Decimal(1), mmp=MmpSpec(2, 1000))
+    v = _RealVenue(spec)
+    v.quote(L2)
+    v.take("2", "99.90", "10")
+    v.take("2", "99.90", "10")  # the second passive fill trips the protection
+    cancels = [u for u in v.updates if u.status == "cancelled"]
+    assert cancels, "the venue's unsolicited cancels reach the manager"
+    assert v.ours() == ((), ()) and v.mq.resting("ABC") == ((), ())
+    assert v.risk.position_lots("ABC") == 20
+    # quoting again puts the whole ladder back
+    v.quote(L2)
+    assert v.mq.resting("ABC") == v.ours() and len(v.ours()[0]) == 2
