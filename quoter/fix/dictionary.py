@@ -151,7 +151,8 @@ def _float_ok(v: str) -> bool:
     return _FLOAT.match(v) is not None
 
 
-def _char_ok(v: str) -> bool:
+def char_ok(v: str) -> bool:
+    """The CHAR / BOOLEAN format check: exactly one character."""
     return len(v) == 1
 
 
@@ -180,8 +181,8 @@ FORMAT_CHECKS: dict[str, FormatCheck] = {
     "PRICEOFFSET": _float_ok,
     "AMT": _float_ok,
     "PERCENTAGE": _float_ok,
-    "CHAR": _char_ok,
-    "BOOLEAN": _char_ok,
+    "CHAR": char_ok,
+    "BOOLEAN": char_ok,
     "UTCTIMESTAMP": _CHECK_TIMESTAMP,
     "UTCTIMEONLY": _CHECK_TIMEONLY,
     "UTCDATEONLY": _CHECK_DATE,
@@ -198,7 +199,7 @@ CHECK_PATTERNS: dict[FormatCheck, str] = {
     _is_uint: "[0-9]+",  # isascii() and isdigit()
     _is_int: "-?[0-9]+",
     _float_ok: f"(?a:{_FLOAT_SRC})",
-    _char_ok: "[^\x01]",  # one character (a value never holds SOH)
+    char_ok: "[^\x01]",  # one character (a value never holds SOH)
     _CHECK_TIMESTAMP: f"(?a:{_TIMESTAMP_SRC})",
     _CHECK_TIMEONLY: f"(?:{_TIMEONLY_SRC})",
     _CHECK_DATE: f"(?a:{_DATE_SRC})",
@@ -208,6 +209,20 @@ CHECK_PATTERNS: dict[FormatCheck, str] = {
 # A compiled whole-message matcher for one message shape (its `fullmatch`) and
 # the shape's tags in wire order; built and used by `quoter.fix.validation`.
 ShapeMatcher = tuple[Callable[[str], "re.Match[str] | None"], tuple[int, ...]]
+
+
+@dataclass
+class ValidationMemo:
+    """What `quoter.fix.validation` remembers about one dictionary: the
+    structural outcome per (msg type, tag sequence), how often each valid shape
+    was seen, the compiled matchers per message type (most recent first) and
+    how many have been compiled (bounded, so a peer cycling through shapes
+    cannot make the engine spend its time compiling)."""
+
+    plans: dict[tuple[str, tuple[int, ...]], object] = field(default_factory=dict)
+    sightings: dict[tuple[str, tuple[int, ...]], int] = field(default_factory=dict)
+    shapes: dict[str, list[ShapeMatcher]] = field(default_factory=dict)
+    compiled: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,17 +275,9 @@ class Dictionary:
     max_standard_tag: int
     checks: dict[int, FormatCheck] = field(default_factory=dict, repr=False)
     enums: dict[int, frozenset[str]] = field(default_factory=dict, repr=False)
-    # Memos of quoter.fix.validation, tied to this dictionary's lifetime: the
-    # structural outcome per (msg type, tag sequence), how often each valid
-    # shape was seen, and the compiled matchers per message type (most recent first).
-    plans: dict[tuple[str, tuple[int, ...]], object] = field(
-        default_factory=dict, init=False, repr=False, compare=False
-    )
-    shape_sightings: dict[tuple[str, tuple[int, ...]], int] = field(
-        default_factory=dict, init=False, repr=False, compare=False
-    )
-    shapes: dict[str, list[ShapeMatcher]] = field(
-        default_factory=dict, init=False, repr=False, compare=False
+    # caches of quoter.fix.validation, living and dying with this dictionary
+    memo: ValidationMemo = field(
+        default_factory=ValidationMemo, init=False, repr=False, compare=False
     )
 
     def __post_init__(self) -> None:

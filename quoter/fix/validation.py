@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import cast
 
 from quoter.fix.codec.framing import RawMessage, parse
-from quoter.fix.dictionary import CHECK_PATTERNS, Dictionary, FormatCheck, GroupDef
+from quoter.fix.dictionary import CHECK_PATTERNS, Dictionary, FormatCheck, GroupDef, char_ok
 
 INVALID_TAG_NUMBER = 0
 REQUIRED_TAG_MISSING = 1
@@ -195,7 +195,7 @@ def _plan(msg: RawMessage, dd: Dictionary) -> Plan | None:
 
 
 def _cached_plan(msg: RawMessage, dd: Dictionary, tags: tuple[int, ...]) -> Plan | None:
-    plans = cast("dict[tuple[str, tuple[int, ...]], Plan | None]", dd.plans)
+    plans = cast("dict[tuple[str, tuple[int, ...]], Plan | None]", dd.memo.plans)
     key = (msg.msg_type, tags)
     plan = plans.get(key, False)
     if plan is False:
@@ -232,6 +232,7 @@ def validate(msg: RawMessage, dd: Dictionary) -> Rejection | None:
 _SHAPES_PER_TYPE = 8
 _COMPILE_AFTER = 2
 _MAX_SIGHTINGS = 4096
+_MAX_COMPILED = 512  # per dictionary; a regex takes ~0.5-1 ms to compile
 
 
 def _value_pattern(dd: Dictionary, tag: int) -> str | None:
@@ -252,7 +253,13 @@ def _value_pattern(dd: Dictionary, tag: int) -> str | None:
     # make that rule ambiguous, so such tags are left to the plain path
     if not enums or any(not e or " " in e or "\x01" in e for e in enums):
         return None
-    one = "(?:" + "|".join(re.escape(e) for e in sorted(enums, key=len, reverse=True)) + ")"
+    if check is char_ok:  # one character, so never a list: a character class
+        chars = sorted(e for e in enums if len(e) == 1)
+        return "[" + "".join(re.escape(c) for c in chars) + "]" if chars else None
+    if all(len(e) == 1 for e in enums):  # a class compiles and matches faster
+        one = "[" + "".join(re.escape(c) for c in sorted(enums)) + "]"
+    else:
+        one = "(?:" + "|".join(re.escape(e) for e in sorted(enums, key=len, reverse=True)) + ")"
     listed = f"{one}(?: {one})*"
     return listed if check_src is None else f"(?=(?:{check_src})\x01){listed}"
 
@@ -260,10 +267,11 @@ def _value_pattern(dd: Dictionary, tag: int) -> str | None:
 def _learn_shape(msg: RawMessage, dd: Dictionary, tags: tuple[int, ...]) -> None:
     """Count a valid shape; compile it on its `_COMPILE_AFTER`-th sighting."""
     key = (msg.msg_type, tags)
-    seen = dd.shape_sightings
+    memo = dd.memo
+    seen = memo.sightings
     n = seen.get(key, 0) + 1
-    if n > _COMPILE_AFTER:
-        return  # compiled already, or not compilable
+    if n > _COMPILE_AFTER or memo.compiled >= _MAX_COMPILED:
+        return  # compiled already, not compilable, or out of budget
     if len(seen) >= _MAX_SIGHTINGS:
         seen.clear()
     seen[key] = n
@@ -280,7 +288,8 @@ def _learn_shape(msg: RawMessage, dd: Dictionary, tags: tuple[int, ...]) -> None
             return
         parts.append(f"{tag}=({pattern})\x01")
     matcher = re.compile("".join(parts)).fullmatch
-    shapes = dd.shapes.setdefault(msg.msg_type, [])
+    memo.compiled += 1
+    shapes = memo.shapes.setdefault(msg.msg_type, [])
     shapes.insert(0, (matcher, tags))
     for _, dropped in shapes[_SHAPES_PER_TYPE:]:
         seen.pop((msg.msg_type, dropped), None)  # may be learnt again later
@@ -296,13 +305,13 @@ def parse_and_validate(frame: bytes, dd: Dictionary) -> tuple[RawMessage, Reject
     text = frame.decode("utf-8", "surrogateescape")
     # the MsgType value: the third field (a wrong guess only misses the fast path)
     i = text.find("\x01", text.find("\x01") + 1) + 4
-    shapes = dd.shapes.get(text[i : text.find("\x01", i)])
+    shapes = dd.memo.shapes.get(text[i : text.find("\x01", i)])
     if shapes is not None:
         for k, (matcher, tags) in enumerate(shapes):
             m = matcher(text)
             if m is not None:
-                if k:  # most recent first: a peer tends to repeat its last shape
-                    shapes.insert(0, shapes.pop(k))
+                if k:  # a peer tends to repeat its last shape: try it first next time
+                    shapes[0], shapes[k] = shapes[k], shapes[0]
                 fields = tuple(zip(tags, m.groups(), strict=True))
                 return RawMessage(fields[2][1], fields, dict(fields)), None
     msg = parse(frame)

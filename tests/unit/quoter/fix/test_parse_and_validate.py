@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import random
 import re
 
@@ -124,7 +125,7 @@ def test_custom_check_is_left_to_the_plain_path() -> None:
     frame = encode("FIX.4.4", "D", HDR, ORDER)
     for _ in range(3):
         assert parse_and_validate(frame, dd) == (parse(frame), None)
-    assert not dd.shapes, "a shape with an unknown check is never compiled"
+    assert not dd.memo.shapes, "a shape with an unknown check is never compiled"
     bad = encode("FIX.4.4", "D", HDR, [(t, "intc" if t == 55 else v) for t, v in ORDER])
     assert parse_and_validate(bad, dd)[1] == validate_full(parse(bad), dd) is not None
 
@@ -133,9 +134,9 @@ def test_a_repeated_shape_is_compiled_and_used() -> None:
     dd = _fresh()
     frame = encode("FIX.4.4", "D", HDR, ORDER)
     assert parse_and_validate(frame, dd) == (parse(frame), None)
-    assert not dd.shapes, "not compiled after one sighting"
+    assert not dd.memo.shapes, "not compiled after one sighting"
     parse_and_validate(frame, dd)
-    [(matcher, tags)] = dd.shapes["D"]
+    [(matcher, tags)] = dd.memo.shapes["D"]
     assert tags == tuple(t for t, _ in parse(frame).fields)
     assert matcher(frame.decode()) is not None
     other = encode("FIX.4.4", "D", [(34, "3"), *HDR[1:]], [(11, "ID2"), *ORDER[1:]])
@@ -166,7 +167,7 @@ def test_fuzzed_messages_agree_with_the_plain_path(msg_type: str) -> None:
     valid = encode("FIX.4.4", msg_type, HDR, base)
     for _ in range(3):  # learn the shape
         parse_and_validate(valid, dd)
-    assert dd.shapes.get(msg_type), "the base shape is compiled"
+    assert dd.memo.shapes.get(msg_type), "the base shape is compiled"
     fast = 0
     for n in range(1500):
         header = _mutations(rng, HDR) if n % 5 == 0 else HDR
@@ -209,3 +210,29 @@ def test_raw_oddities_agree_with_the_plain_path() -> None:
         assert parse_and_validate(frame, dd) == (expected, validate_full(expected, dd)), t
     undecodable = valid.replace(b"=INTC", b"=IN\xffC")
     assert parse_and_validate(undecodable, dd) == (parse(undecodable), None)
+
+
+def test_compiling_is_bounded_per_dictionary() -> None:
+    from quoter.fix.validation import _MAX_COMPILED
+
+    dd = _fresh()
+    dd.memo.compiled = _MAX_COMPILED - 1
+    first = encode("FIX.4.4", "D", HDR, ORDER)
+    second = encode("FIX.4.4", "D", HDR, [*ORDER, (58, "note")])
+    for frame in (first, first, second, second, second):
+        assert parse_and_validate(frame, dd) == (parse(frame), None)
+    assert [tags[-2] for _, tags in dd.memo.shapes["D"]] == [126], "only the first shape"
+    assert dd.memo.compiled == _MAX_COMPILED
+
+
+def test_shapes_per_type_are_bounded_and_evicted_ones_relearnt() -> None:
+    from quoter.fix.validation import _SHAPES_PER_TYPE
+
+    dd = _fresh()
+    optional = [(15, "USD"), (21, "1"), (58, "note"), (100, "X"), (110, "5"), (111, "5")]
+    extras = list(itertools.combinations(optional, 2))[: _SHAPES_PER_TYPE + 2]
+    frames = [encode("FIX.4.4", "D", HDR, [*ORDER, *extra]) for extra in extras]
+    for frame in frames + frames + frames:
+        assert parse_and_validate(frame, dd) == (parse(frame), validate_full(parse(frame), dd))
+    assert len(dd.memo.shapes["D"]) == _SHAPES_PER_TYPE
+    assert dd.memo.compiled > _SHAPES_PER_TYPE, "evicted shapes were compiled again"
