@@ -4,10 +4,17 @@
 - quotes: `quoter.pricing.option_quotes.quote_chain` (theo from the expiry's
   `Smile`, half-spread in vol points times vega plus extra with distance from
   the money, skewed against our position) in exact ticks;
-- the vega limit as a pre-trade check: a side is quoted only when a full fill of
-  it would pass `quoter.pricing.portfolio.within_vega_limit` (|book vega| stays
-  within `max_abs_vega_per_pt`, or the fill reduces |vega|); a side that fails
-  is withdrawn and reported in `OptionQuotes.vega_blocked_*`;
+- the vega limit as a pre-trade check of the quoter's risk layer: each option is
+  an instrument of a `quoter.risk.RiskEngine` whose config carries
+  `max_abs_vega_per_pt` for the underlying; its vega is set from the smile
+  before each quote, and every side is checked as an order of `qty_contracts`
+  (|book vega| after a full fill stays within the limit, or the fill reduces
+  |vega|). A side that fails is withdrawn, reported in
+  `OptionQuotes.vega_blocked_*`, and its `RiskDenied` event (reason `max_vega`)
+  is in `OptionQuotes.risk_events`. The quotes are checked, not sent: each
+  approved check is closed again, so only positions count (never last round's
+  quotes). An option whose vega is not finite (expired) is withdrawn on both
+  sides, and, if held, so is every side (the book's vega is unknown);
 - portfolio greeks: `quoter.pricing.portfolio.aggregate` over the option
   positions plus the underlying held (delta 1);
 - delta hedging: the live `quoter.hedge.Hedger` on the underlying, fed the
@@ -21,7 +28,7 @@ adapter), matching, the obligation clamp, one smile per several expiries.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal
 
 import numpy as np
@@ -29,13 +36,14 @@ import numpy.typing as npt
 
 from mmsla.domain import Fill, Side
 from quoter.hedge import Hedger
-from quoter.intents import OrderIntent
+from quoter.intents import Instrument, OrderIntent
 from quoter.inventory import Inventory
 from quoter.pricing.option_quotes import ChainQuoteSpec, quote_chain
-from quoter.pricing.portfolio import PortfolioGreeks, aggregate, within_vega_limit
+from quoter.pricing.portfolio import PortfolioGreeks, aggregate
 from quoter.pricing.smile import Smile
+from quoter.risk import APPROVED, RiskConfig, RiskEngine, RiskEvent
 
-__all__ = ["OptionQuotes", "OptionsBookConfig", "OptionsMarketMaker"]
+__all__ = ["OptionQuotes", "OptionsBookConfig", "OptionsMarketMaker", "option_symbol"]
 
 F64 = npt.NDArray[np.float64]
 B = npt.NDArray[np.bool_]
@@ -71,6 +79,12 @@ class OptionQuotes:
     ask_on: B
     vega_blocked_bid: B
     vega_blocked_ask: B
+    risk_events: tuple[RiskEvent, ...] = field(default=())  # the denials behind the blocks
+
+
+def option_symbol(underlying: str, strike: float, is_call: bool) -> str:
+    """The risk engine's name for an option: `UND 100C`, `UND 97.5P`."""
+    return f"{underlying} {strike:.12g}{'C' if is_call else 'P'}"
 
 
 class OptionsMarketMaker:
@@ -95,6 +109,20 @@ class OptionsMarketMaker:
         self.smile = smile
         self.position = np.zeros(self.strikes.size, dtype=np.float64)  # contracts, signed
         self.inventory = Inventory({underlying: Decimal(1)})
+        # one risk instrument per option (contracts as lots); only the vega limit is set
+        self.instruments = tuple(
+            Instrument(option_symbol(underlying, k, c), config.tick, Decimal(1))
+            for k, c in zip(self.strikes.tolist(), self.is_call.tolist(), strict=True)
+        )
+        if len({i.symbol for i in self.instruments}) != len(self.instruments):
+            raise ValueError("the chain lists an option twice")
+        limit = config.max_abs_vega_per_pt
+        self.risk = RiskEngine(
+            RiskConfig(
+                instruments=self.instruments,
+                max_abs_vega_per_pt={} if limit is None else {underlying: Decimal(repr(limit))},
+            )
+        )
 
     def set_smile(self, smile: Smile) -> None:
         self.smile = smile
@@ -116,13 +144,11 @@ class OptionsMarketMaker:
         n = self.strikes.size
         blocked_bid = np.zeros(n, dtype=np.bool_)
         blocked_ask = np.zeros(n, dtype=np.bool_)
-        limit = cfg.max_abs_vega_per_pt
-        if limit is not None:
-            book = self.greeks()
-            qty = float(cfg.qty_contracts)
-            for i, v in enumerate(q.vega_per_pt.tolist()):
-                blocked_bid[i] = not within_vega_limit(book, v, qty, limit, cfg.multiplier)
-                blocked_ask[i] = not within_vega_limit(book, v, -qty, limit, cfg.multiplier)
+        events: tuple[RiskEvent, ...] = ()
+        if cfg.max_abs_vega_per_pt is not None:
+            events = self._vega_checks(
+                q.vega_per_pt, q.bid_ticks, q.ask_ticks, blocked_bid, blocked_ask
+            )
         return OptionQuotes(
             q.theo,
             q.vega_per_pt,
@@ -132,13 +158,48 @@ class OptionsMarketMaker:
             ~blocked_ask,
             blocked_bid,
             blocked_ask,
+            events,
         )
+
+    def _vega_checks(
+        self, vega_per_pt: F64, bid_ticks: I64, ask_ticks: I64, blocked_bid: B, blocked_ask: B
+    ) -> tuple[RiskEvent, ...]:
+        """Run every side through the risk engine's vega check; fill in the blocks."""
+        risk, cfg, und = self.risk, self.config, self.underlying
+        finite = np.isfinite(vega_per_pt)
+        for i, v in enumerate(vega_per_pt.tolist()):
+            # contract vega (multiplier included); an unpriceable option counts as none
+            vega = Decimal(repr(v * cfg.multiplier)) if finite[i] else Decimal(0)
+            risk.set_vega(self.instruments[i].symbol, und, vega)
+        if (~finite & (self.position != 0)).any():
+            blocked_bid[:] = True  # a held option has no vega: the book's is unknown
+            blocked_ask[:] = True
+            return ()
+        qty = cfg.qty_contracts
+        bids, asks = bid_ticks.tolist(), ask_ticks.tolist()
+        for i, inst in enumerate(self.instruments):
+            if not finite[i]:
+                blocked_bid[i] = blocked_ask[i] = True
+                continue
+            for side, px, blocked in (
+                (Side.BUY, bids[i], blocked_bid),
+                (Side.SELL, asks[i], blocked_ask),
+            ):
+                # the vega check does not look at the price; a missing bid still gets one
+                cid = f"vega-{side.value}-{i}"
+                intent = OrderIntent(cid, inst, side, max(int(px), 1), qty)
+                if risk.check(intent, 0) is APPROVED:
+                    risk.on_order_closed(cid)  # checked, not sent
+                else:
+                    blocked[i] = True
+        return tuple(risk.drain_events())
 
     def on_option_fill(self, index: int, side: Side, contracts: int) -> None:
         """One of our option quotes traded: `side` is ours (buy = our bid was hit)."""
         if contracts <= 0:
             raise ValueError("contracts must be positive")
         self.position[index] += contracts if side is Side.BUY else -contracts
+        self.risk.set_position(self.instruments[index].symbol, int(self.position[index]))
 
     # ---- hedging ------------------------------------------------------------------
 

@@ -16,6 +16,13 @@ when its limit is None (see `SymbolLimits` and `RiskConfig`):
 - message rate in a sliding window (`rate_window_ns`): at most `max_msgs` in any
   half-open window (t - w, t]; new orders, replaces and cancels all count, but a
   cancel is never denied (it only lowers risk);
+- vega per underlying (off unless configured): the book's vega on the option's
+  underlying (positions times each option's vega, `set_vega`) as if this order
+  and every open order on its side of the same option filled must stay within
+  `max_abs_vega_per_pt[underlying]`, and the sum over underlyings of |vega|
+  within `max_total_abs_vega_per_pt`, unless the order reduces that |vega|
+  (a vega-reducing order passes when over the limit). Exact (Decimal); a
+  symbol without a vega set (the underlying itself, a future) has none;
 - open orders (pending new included); the loss limit (`update_pnl`), which
   halts trading and engages the kill switch when the day's realised +
   unrealised PnL falls below -max_daily_loss (a loss exactly at the limit is
@@ -108,7 +115,9 @@ class _Sym:
         "open_sell_lots",
         "pos_lots",
         "ref_ticks",
+        "underlying",
         "unit",
+        "vega_lot",
     )
 
     def __init__(self, instrument: Instrument, limits: SymbolLimits, money_mult: int) -> None:
@@ -133,6 +142,8 @@ class _Sym:
         self.open_buy_lots = 0
         self.open_sell_lots = 0
         self.open_notional = 0  # sum of px_ticks * leaves over open orders (both sides)
+        self.underlying: str | None = None  # options only (`RiskEngine.set_vega`)
+        self.vega_lot: Decimal | None = None  # money per vol point of one lot held
 
 
 class _Open:
@@ -180,6 +191,11 @@ class RiskEngine:
         self.needs_rebuild = False
         self.day_pnl = Decimal(0)
         self._events: list[RiskEvent] = []
+        self._vega_limits = dict(config.max_abs_vega_per_pt)
+        self._max_total_vega = config.max_total_abs_vega_per_pt
+        self._vega: dict[str, Decimal] = {}  # underlying -> book vega per vol point
+        self._vega_abs_total = Decimal(0)  # sum over underlyings of |book vega|
+        self._vega_on = bool(self._vega_limits) or self._max_total_vega is not None
 
     # ---- queries ----------------------------------------------------------------------
 
@@ -211,6 +227,10 @@ class RiskEngine:
     def total_net_notional(self) -> Decimal:
         """Signed positions at mark, all symbols (money); open orders are not in it."""
         return self._tot_pos_net * self._money_unit
+
+    def book_vega(self, underlying: str) -> Decimal:
+        """Vega per vol point of the positions in options on `underlying` (money)."""
+        return self._vega.get(underlying, Decimal(0))
 
     def total_gross_notional(self) -> Decimal:
         """Positions at mark plus open orders, both sides, all symbols (money)."""
@@ -311,6 +331,10 @@ class RiskEngine:
                     DenyReason.MAX_NET_POSITION,
                     f"|{projected}| lots > {sym.max_net_lots}",
                 )
+        if self._vega_on and sym.vega_lot:
+            denied = self._check_vega(intent, now_ns, sym, sign * side_total)
+            if denied is not None:
+                return denied
         pos_notional = abs(pos) * sym.mark_ticks
         if sym.max_gross is not None:
             gross = pos_notional + open_notional + notional
@@ -376,10 +400,12 @@ class RiskEngine:
             if rec.leaves > 0:
                 self._add(rec)
         self._unbook_position(sym)
+        self._unbook_vega(sym)
         sym.pos_lots += qty_lots if side is Side.BUY else -qty_lots
         if sym.ref_ticks is None:
             sym.mark_ticks = px_ticks
         self._book_position(sym)
+        self._book_vega(sym)
 
     def on_order_closed(self, client_id: str) -> None:
         """The order is done (cancelled, rejected, expired, IOC rest): it no longer counts."""
@@ -399,12 +425,30 @@ class RiskEngine:
             self._remove(rec)
         self._reinstate(orig, filled)
 
+    def set_vega(self, symbol: str, underlying: str, vega_per_pt_per_lot: Decimal) -> None:
+        """The option `symbol`'s vega per vol point for one lot held (money, contract
+        multiplier included; from the pricer) and its underlying. Re-values the book's
+        vega; call it whenever the option's vega moves. Float input is taken through
+        its shortest repr."""
+        sym = self._syms[symbol]
+        vega = vega_per_pt_per_lot
+        if not isinstance(vega, Decimal):
+            vega = Decimal(repr(vega))
+        if not vega.is_finite():
+            raise ValueError(f"{symbol}: vega {vega_per_pt_per_lot} is not finite")
+        self._unbook_vega(sym)
+        sym.underlying = underlying
+        sym.vega_lot = vega
+        self._book_vega(sym)
+
     def set_position(self, symbol: str, lots: int) -> None:
         """Set a position directly (start of day, or after a rebuild from the venue)."""
         sym = self._syms[symbol]
         self._unbook_position(sym)
+        self._unbook_vega(sym)
         sym.pos_lots = lots
         self._book_position(sym)
+        self._book_vega(sym)
 
     # ---- state, kill switch, loss limit, disconnect -----------------------------------
 
@@ -503,6 +547,48 @@ class RiskEngine:
         else:
             sym.open_sell_lots += lots
             self._tot_open_sell += money * sym.money_mult
+
+    def _check_vega(self, intent: Intent, now_ns: int, sym: _Sym, lots: int) -> Denied | None:
+        """The vega limits for `lots` more (signed) of option `sym` held; None = pass."""
+        und = sym.underlying
+        assert und is not None and sym.vega_lot is not None  # set together by set_vega
+        before = self._vega.get(und, Decimal(0))
+        after = before + lots * sym.vega_lot
+        limit = self._vega_limits.get(und)
+        # a fill that lowers |vega| passes however far over the limit the book is
+        if limit is not None and abs(after) > limit and abs(after) >= abs(before):
+            return self._deny(
+                intent, now_ns, DenyReason.MAX_VEGA, f"{und}: |{after}| > {limit} vega/pt"
+            )
+        total_limit = self._max_total_vega
+        if total_limit is not None:
+            total = self._vega_abs_total - abs(before) + abs(after)
+            if total > total_limit and total >= self._vega_abs_total:
+                return self._deny(
+                    intent,
+                    now_ns,
+                    DenyReason.MAX_TOTAL_VEGA,
+                    f"{total} > {total_limit} vega/pt over all underlyings",
+                )
+        return None
+
+    def _unbook_vega(self, sym: _Sym) -> None:
+        if sym.vega_lot is None or not sym.pos_lots:
+            return
+        assert sym.underlying is not None
+        self._move_vega(sym.underlying, -sym.pos_lots * sym.vega_lot)
+
+    def _book_vega(self, sym: _Sym) -> None:
+        if sym.vega_lot is None or not sym.pos_lots:
+            return
+        assert sym.underlying is not None
+        self._move_vega(sym.underlying, sym.pos_lots * sym.vega_lot)
+
+    def _move_vega(self, underlying: str, delta: Decimal) -> None:
+        before = self._vega.get(underlying, Decimal(0))
+        after = before + delta
+        self._vega[underlying] = after
+        self._vega_abs_total += abs(after) - abs(before)
 
     def _unbook_position(self, sym: _Sym) -> None:
         self._tot_pos_net -= sym.pos_lots * sym.mark_ticks * sym.money_mult

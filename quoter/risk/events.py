@@ -52,6 +52,8 @@ class DenyReason(StrEnum):
     MAX_TOTAL_GROSS_NOTIONAL = "max_total_gross_notional"
     RATE_LIMIT = "rate_limit"
     MAX_OPEN_ORDERS = "max_open_orders"
+    MAX_VEGA = "max_vega"
+    MAX_TOTAL_VEGA = "max_total_vega"
 
 
 @dataclass(frozen=True, slots=True)

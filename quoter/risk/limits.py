@@ -3,6 +3,13 @@
 `risk_config_from_mapping` turns the `risk` section of a quoter config (YAML or
 JSON, already parsed) into a `RiskConfig`, with one clear `ConfigError` per bad
 key. Numbers become exact `Decimal`s (floats through their shortest repr).
+
+Vega limits are per *underlying* (options on one underlying share a volatility
+surface, so their vegas add up; vegas on different underlyings do not offset):
+`max_abs_vega_per_pt` maps an underlying to the largest |book vega| allowed, in
+money per volatility point; `max_total_abs_vega_per_pt` caps the sum over
+underlyings of |book vega|. The engine learns each option's vega and underlying
+at run time (`RiskEngine.set_vega`).
 """
 
 from __future__ import annotations
@@ -41,6 +48,9 @@ class RiskConfig:
     rate_window_ns: int = 1_000_000_000
     max_open_orders: int | None = None
     max_daily_loss: Decimal | None = None  # a positive amount
+    # underlying -> max |book vega| per vol point (money); absent = no per-underlying limit
+    max_abs_vega_per_pt: Mapping[str, Decimal] = field(default_factory=dict)
+    max_total_abs_vega_per_pt: Decimal | None = None  # sum over underlyings of |vega|
 
     def __post_init__(self) -> None:
         if self.rate_window_ns <= 0:
@@ -50,6 +60,9 @@ class RiskConfig:
         unknown = set(self.per_symbol) - {i.symbol for i in self.instruments}
         if unknown:
             raise ValueError(f"limits for unknown symbols: {sorted(unknown)}")
+        vega = [*self.max_abs_vega_per_pt.values(), self.max_total_abs_vega_per_pt]
+        if any(v is not None and (not v.is_finite() or v < 0) for v in vega):
+            raise ValueError("vega limits must be finite and >= 0")
 
 
 _LIMIT_KEYS = frozenset(f.name for f in fields(SymbolLimits))
@@ -63,6 +76,8 @@ _TOP_KEYS = frozenset(
         "rate_window_s",
         "max_open_orders",
         "max_daily_loss",
+        "max_abs_vega_per_pt",
+        "max_total_abs_vega_per_pt",
     }
 )
 _NS_PER_S = Decimal(1_000_000_000)
@@ -119,7 +134,8 @@ def risk_config_from_mapping(
     `symbols: {SYMBOL: {...}}` with the `SymbolLimits` keys (a symbol's keys
     override the default key by key), `max_total_net_notional`,
     `max_total_gross_notional`, `max_msgs`, `rate_window_s` (default 1),
-    `max_open_orders`, `max_daily_loss`.
+    `max_open_orders`, `max_daily_loss`, `max_abs_vega_per_pt: {UNDERLYING: amount}`,
+    `max_total_abs_vega_per_pt`.
     """
     data = _mapping(data, where)
     unknown = sorted(set(data) - _TOP_KEYS)
@@ -141,6 +157,12 @@ def risk_config_from_mapping(
     window_ns = int((window_s or Decimal(0)) * _NS_PER_S)
     if window_ns <= 0:
         raise ConfigError(f"{where}.rate_window_s: must be positive")
+    vega: dict[str, Decimal] = {}
+    vega_data = _mapping(data.get("max_abs_vega_per_pt") or {}, f"{where}.max_abs_vega_per_pt")
+    for und, value in vega_data.items():
+        limit = _amount(value, f"{where}.max_abs_vega_per_pt.{und}")
+        if limit is not None:
+            vega[str(und)] = limit
     return RiskConfig(
         instruments=tuple(instruments),
         default=default,
@@ -155,4 +177,8 @@ def risk_config_from_mapping(
         rate_window_ns=window_ns,
         max_open_orders=_count(data.get("max_open_orders"), f"{where}.max_open_orders"),
         max_daily_loss=_amount(data.get("max_daily_loss"), f"{where}.max_daily_loss"),
+        max_abs_vega_per_pt=vega,
+        max_total_abs_vega_per_pt=_amount(
+            data.get("max_total_abs_vega_per_pt"), f"{where}.max_total_abs_vega_per_pt"
+        ),
     )

@@ -110,3 +110,35 @@ def test_delta_is_hedged_on_the_underlying_through_the_hedger() -> None:
     assert hedger.in_flight is None
     assert mm.net_delta() == 20  # the target
     assert mm.hedge_intent(10_000, now_ns=2_000_000_000) is None  # within the threshold
+
+
+def test_vega_blocks_are_risk_denials_and_reducing_sides_stay_over_the_limit() -> None:
+    from quoter.risk import DenyReason, RiskDenied
+
+    mm = maker(limit=500.0)
+    for _ in range(3):  # bought past the limit (fills of quotes already on the venue)
+        mm.on_option_fill(ATM_CALL, Side.BUY, 10)
+    book = mm.greeks().vega_per_pt
+    assert book > 500.0
+    q = mm.quotes()  # sets every option's vega in the risk engine from the smile
+    assert float(mm.risk.book_vega("UND")) == pytest.approx(book, rel=1e-12)
+    # every bid adds vega to a book over the limit; every ask (calls and puts) reduces it
+    assert q.vega_blocked_bid.all() and not q.bid_on.any()
+    assert q.ask_on.all() and not q.vega_blocked_ask.any()
+    assert all(isinstance(e, RiskDenied) for e in q.risk_events)
+    assert {e.reason for e in q.risk_events if isinstance(e, RiskDenied)} == {DenyReason.MAX_VEGA}
+    assert sorted(e.symbol for e in q.risk_events if isinstance(e, RiskDenied)) == sorted(
+        i.symbol for i in mm.instruments
+    )
+    assert mm.instruments[ATM_CALL].symbol == "UND 100C"
+    # checked, not sent: nothing stays open in the risk engine, and a second round agrees
+    assert mm.risk.open_order_ids == frozenset()
+    q2 = mm.quotes()
+    assert (q2.bid_on == q.bid_on).all() and (q2.ask_on == q.ask_on).all()
+
+
+def test_no_vega_limit_checks_nothing() -> None:
+    mm = maker()
+    mm.on_option_fill(ATM_CALL, Side.BUY, 1000)
+    q = mm.quotes()
+    assert q.risk_events == () and not q.vega_blocked_bid.any()

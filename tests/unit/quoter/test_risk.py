@@ -519,3 +519,110 @@ def test_running_exposure_matches_a_shadow_model(seed: int) -> None:
         assert r.total_net_notional() == net
         assert r.open_order_ids == set(orders)
     assert approved > 100 and denied > 100  # both paths were exercised
+
+
+# ---- vega limits per underlying -----------------------------------------------------
+
+C100 = Instrument("UND 100C", D("0.01"), D("1"))  # options on UND
+P90 = Instrument("UND 90P", D("0.01"), D("1"))
+OTH = Instrument("OTH 50C", D("0.01"), D("1"))  # an option on another underlying
+
+
+def vega_engine(**kw: object) -> RiskEngine:
+    r = RiskEngine(RiskConfig(instruments=(ABC, C100, P90, OTH), **kw))  # type: ignore[arg-type]
+    r.set_vega("UND 100C", "UND", D("12.5"))  # money per vol point per contract held
+    r.set_vega("UND 90P", "UND", D("7.5"))
+    r.set_vega("OTH 50C", "OTH", D("10"))
+    return r
+
+
+def test_vega_limit_exactly_at_the_limit_passes_one_lot_over_is_a_risk_event() -> None:
+    r = vega_engine(max_abs_vega_per_pt={"UND": D(100)})
+    assert r.check(order(B, "2", "8", inst=C100, cid="v8"), 0) is APPROVED  # 8 * 12.5 = 100
+    r.on_order_closed("v8")
+    res = r.check(order(B, "2", "9", inst=C100, cid="v9"), 5)  # 112.5: one lot over
+    assert isinstance(res, Denied) and res.reason is DenyReason.MAX_VEGA
+    assert res.detail == "UND: |112.5| > 100 vega/pt"
+    assert r.drain_events() == [
+        RiskDenied(5, "v9", "UND 100C", DenyReason.MAX_VEGA, "UND: |112.5| > 100 vega/pt")
+    ]
+    # short vega is limited the same way: -100 passes, then another option's -7.5 not
+    assert r.check(order(S, "2", "8", inst=C100), 0) is APPROVED
+    r.on_fill(None, "UND 100C", S, 8, 200)
+    assert r.book_vega("UND") == -100
+    assert reason(r.check(order(S, "2", "1", inst=P90), 0)) is DenyReason.MAX_VEGA
+    # a limit one hundredth below the exact figure denies the same order
+    r2 = vega_engine(max_abs_vega_per_pt={"UND": D("99.99")})
+    assert reason(r2.check(order(B, "2", "8", inst=C100), 0)) is DenyReason.MAX_VEGA
+
+
+def test_vega_counts_positions_across_the_chain_and_open_orders_of_the_same_side() -> None:
+    r = vega_engine(max_abs_vega_per_pt={"UND": D(100)})
+    r.set_position("UND 90P", 5)  # +37.5
+    assert r.book_vega("UND") == D("37.5")
+    assert r.check(order(B, "2", "3", inst=C100), 0) is APPROVED  # 37.5 + 37.5 = 75
+    # with the open buy of 3, two more lots reach 37.5 + 5 * 12.5 = 100: at the limit
+    assert r.check(order(B, "2", "2", inst=C100), 0) is APPROVED
+    assert reason(r.check(order(B, "2", "1", inst=C100), 0)) is DenyReason.MAX_VEGA
+    # a fill moves vega from the open order into the position
+    first = sorted(r.open_order_ids)[0]
+    r.on_fill(first, "UND 100C", B, 3, 200)
+    assert r.book_vega("UND") == D(75)
+    # the option's vega moves (the market moved): the book is revalued
+    r.set_vega("UND 100C", "UND", D("10"))
+    assert r.book_vega("UND") == D("67.5")
+    # other underlyings neither count nor offset
+    assert r.check(order(S, "2", "10", inst=OTH), 0) is APPROVED  # OTH: -100
+    assert r.book_vega("OTH") == 0
+
+
+def test_a_vega_reducing_order_passes_over_the_limit() -> None:
+    r = vega_engine(max_abs_vega_per_pt={"UND": D(100)})
+    r.set_position("UND 100C", 10)  # 125 > 100: the limit was lowered, or vega rose
+    assert reason(r.check(order(B, "2", "1", inst=C100), 0)) is DenyReason.MAX_VEGA  # 137.5
+    assert r.check(order(S, "2", "1", inst=C100), 0) is APPROVED  # 112.5 < 125: reduces
+    assert r.check(order(S, "2", "1", inst=P90), 0) is APPROVED  # a put sold reduces too
+    # selling so much the book flips to a bigger short does not "reduce"
+    assert reason(r.check(order(S, "2", "20", inst=C100), 0)) is DenyReason.MAX_VEGA
+
+
+def test_total_vega_over_underlyings_adds_absolute_values() -> None:
+    r = vega_engine(max_total_abs_vega_per_pt=D(150))
+    r.set_position("UND 100C", 8)  # UND +100
+    assert r.check(order(S, "2", "5", inst=OTH), 0) is APPROVED  # |100| + |-50| = 150
+    res = r.check(order(S, "2", "1", inst=OTH), 0)  # a short on OTH does not offset UND
+    assert reason(res) is DenyReason.MAX_TOTAL_VEGA
+    assert r.check(order(S, "2", "1", inst=C100), 0) is APPROVED  # lowers the total
+
+
+def test_vega_checks_are_off_by_default_and_need_a_vega() -> None:
+    r = vega_engine()  # no vega limits configured
+    assert r.check(order(B, "2", "1000", inst=C100), 0) is APPROVED
+    r2 = RiskEngine(RiskConfig(instruments=(ABC, C100), max_abs_vega_per_pt={"UND": D(1)}))
+    assert r2.check(order(B, "2", "1000", inst=C100), 0) is APPROVED  # no vega known: none
+    with pytest.raises(ValueError, match="not finite"):
+        r2.set_vega("UND 100C", "UND", D("NaN"))
+    with pytest.raises(ValueError, match="vega limits"):
+        RiskConfig(instruments=(ABC,), max_abs_vega_per_pt={"UND": D(-1)})
+
+
+def test_vega_limits_from_mapping() -> None:
+    import yaml
+
+    from mmsla.errors import ConfigError
+    from quoter.risk import risk_config_from_mapping
+
+    text = """
+    max_abs_vega_per_pt: {UND: 100, OTH: "2500.5"}
+    max_total_abs_vega_per_pt: 3000
+    """
+    cfg = risk_config_from_mapping(yaml.safe_load(text), (ABC, C100))
+    assert cfg.max_abs_vega_per_pt == {"UND": D(100), "OTH": D("2500.5")}
+    assert cfg.max_total_abs_vega_per_pt == D(3000)
+    r = RiskEngine(cfg)
+    r.set_vega("UND 100C", "UND", D("12.5"))
+    assert reason(r.check(order(B, "2", "9", inst=C100), 0)) is DenyReason.MAX_VEGA
+    with pytest.raises(ConfigError, match=r"risk\.max_abs_vega_per_pt\.UND: must be a finite"):
+        risk_config_from_mapping({"max_abs_vega_per_pt": {"UND": -1}}, (ABC,))
+    with pytest.raises(ConfigError, match=r"risk\.max_abs_vega_per_pt: expected a mapping"):
+        risk_config_from_mapping({"max_abs_vega_per_pt": 5}, (ABC,))
