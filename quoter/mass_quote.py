@@ -588,10 +588,10 @@ class MassQuoteManager:
         new_levels: dict[Slot, QuoteLevel] = {}
         for slot, s in sent.items():
             if s.kind == "new" and s.risk_id is not None:
+                side, k = slot
                 new_levels[slot] = QuoteLevel(
-                    entry_ids[slot[1]], inst, slot[0], slot[1], s.px_ticks, s.qty_lots, now_ns,
-                    s.risk_id,
-                )  # fmt: skip
+                    entry_ids[k], inst, side, k, s.px_ticks, s.qty_lots, now_ns, s.risk_id
+                )
         sq.inflight = _InFlight(qid, entry_ids[:depth], sent, new_levels)
         self._by_quote_id[qid] = inst.symbol
         for k, eid in enumerate(entry_ids[:depth]):
