@@ -51,6 +51,7 @@ from mmsla.obligations.streaming import SoFar, StreamingEvaluator
 from mmsla.obligations.timeline import eligible_intervals, segment_mask, state_intervals
 
 NS = 1_000_000_000
+MEMO_BATCH = 16  # batches up to this many instants per symbol look their masks up first
 # A quote-log row as persisted: (ts_ns, symbol, bids [[px, qty], ...], asks, event), raw strings.
 QuoteRow = tuple[int, str, list[list[str]], list[list[str]], str | None]
 # A market row: (ts_ns, symbol, bid_px, ask_px, bid_qty, ask_qty), raw strings or None.
@@ -158,7 +159,13 @@ class _Sym:
         # the quote row in force before this batch: (bid_px, bid_qty, ask_px, ask_qty) as
         # (1, levels) arrays, and whether it is a fill
         self.cur_q: tuple[npt.NDArray[np.int64], ...] | None = None
+        self.cur_key: tuple[tuple[int, ...], ...] | None = None  # the same row as a memo key
         self.cur_fill = False
+        # (quote row, stressed) -> reason mask, when no term looks at the market: a batch of
+        # a few events (the quiet case, where alert latency is measured) skips numpy
+        self.memo: dict[tuple[Any, ...], int] | None = (
+            {} if self.in_scope and not engine.agreement.terms_for(symbol).needs_market else None
+        )
         self.cur_m: tuple[int, int, bool, bool] | None = None
         self.last_real: tuple[QuoteRow, tuple[list[int], list[int], list[int], list[int]]] | None
         self.last_real = None
@@ -724,14 +731,44 @@ class MonitorEngine:
             ok = np.asarray([r[2:] for r in s.m_b], bool)
             s.ev.push_market(np.asarray(s.m_ts_b, np.int64), m[:, 0], m[:, 1], ok[:, 0], ok[:, 1])
         if s.i_ts and s.in_scope:
-            self._walk(s, self._masks(s, rows))
+            self._walk(s, self._memo_masks(s, rows))
         # remember the rows in force for the next batch
         if n_q:
             s.cur_q = tuple(r[-1:] for r in rows)
+            a = (n_q - 1) * self.levels
+            s.cur_key = tuple(tuple(c[a:]) for c in (s.b_bp, s.b_bq, s.b_ap, s.b_aq))
             s.cur_fill = s.b_fill[-1]
         if s.m_b:
             s.cur_m = s.m_b[-1]
         s.reset_batch()
+
+    def _memo_masks(
+        self, s: _Sym, rows: tuple[npt.NDArray[np.int64], ...]
+    ) -> npt.NDArray[np.int64]:
+        """`_masks`, through the symbol's memo for batches of up to `MEMO_BATCH` instants."""
+        memo = s.memo
+        if memo is None or len(s.i_ts) > MEMO_BATCH:
+            return self._masks(s, rows)
+        nl = self.levels
+        keys: list[tuple[Any, ...]] = []
+        for k, r in enumerate(s.i_q):  # r rows of this batch in force: row r - 1 (0: before)
+            if r:
+                a, b = (r - 1) * nl, r * nl
+                row = tuple(tuple(c[a:b]) for c in (s.b_bp, s.b_bq, s.b_ap, s.b_aq))
+            elif s.cur_key is not None:
+                row = s.cur_key
+            else:
+                return self._masks(s, rows)  # no quote yet: NO_QUOTE, not memoised
+            keys.append((row, s.i_str[k]))
+        got = [memo.get(key) for key in keys]
+        if None not in got:
+            return np.asarray(got, np.int64)
+        masks = self._masks(s, rows)
+        if len(memo) > 100_000:
+            memo.clear()
+        for key, m in zip(keys, masks.tolist(), strict=True):
+            memo[key] = m
+        return masks
 
     def _masks(self, s: _Sym, rows: tuple[npt.NDArray[np.int64], ...]) -> npt.NDArray[np.int64]:
         """Reason mask at every instant of the batch (one vectorised call)."""
