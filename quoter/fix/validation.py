@@ -13,12 +13,13 @@ header checks and per-field format checks only.
 
 Speed: `validate` caches the structural outcome per message shape (type and
 tag sequence). `parse_and_validate` goes further for the shapes a peer keeps
-sending: once a valid shape has been seen twice (and it has no repeating
-group and only format checks with a known regex), it is compiled into one
-regex over the whole frame text that checks every value (non-empty, format,
-enum) and captures the values, so a message of that shape is split and
-validated by a single match. Anything the regex does not accept takes the
-ordinary `parse` + `validate` path, which alone decides what is reported.
+sending: once a valid shape has been seen twice (and its format checks all
+have a known regex), it is compiled into one regex over the whole frame text
+that checks every value (non-empty, format, enum, repeating-group counts) and
+captures the values, so a message of that shape is split and validated by a
+single match (see `_learn_shape` for why that is enough). Anything the regex
+does not accept takes the ordinary `parse` + `validate` path, which alone
+decides what is reported.
 """
 
 from __future__ import annotations
@@ -264,8 +265,26 @@ def _value_pattern(dd: Dictionary, tag: int) -> str | None:
     return listed if check_src is None else f"(?=(?:{check_src})\x01){listed}"
 
 
+def _count_tags(groups: Mapping[int, GroupDef]) -> set[int]:
+    """The NumInGroup tags of `groups` and of the groups nested in them."""
+    out = set(groups)
+    for g in groups.values():
+        out |= _count_tags(g.groups)
+    return out
+
+
 def _learn_shape(msg: RawMessage, dd: Dictionary, tags: tuple[int, ...]) -> None:
-    """Count a valid shape; compile it on its `_COMPILE_AFTER`-th sighting."""
+    """Count a shape of a *valid* message; compile it on its `_COMPILE_AFTER`-th
+    sighting.
+
+    Why a match is then enough: every structural check of `validate_full`
+    (header/body/trailer order, required, allowed, repeated and defined tags,
+    how the repeating groups split) depends on the tag sequence alone, which
+    the regex fixes; the value checks (non-empty, format, enum) are the
+    per-tag patterns; and a NumInGroup value must equal the number of
+    instances the sequence holds, so each count field must spell the number
+    the valid message had (leading zeros allowed, as `int()` reads them).
+    """
     key = (msg.msg_type, tags)
     memo = dd.memo
     seen = memo.sightings
@@ -275,16 +294,25 @@ def _learn_shape(msg: RawMessage, dd: Dictionary, tags: tuple[int, ...]) -> None
     if len(seen) >= _MAX_SIGHTINGS:
         seen.clear()
     seen[key] = n
-    if n < _COMPILE_AFTER or _cached_plan(msg, dd, tags) is None:
+    if n < _COMPILE_AFTER:
         return
+    mdef = dd.messages.get(msg.msg_type)
+    counts = _count_tags(mdef.groups) if mdef is not None else set()
     parts = []
-    for tag, _ in msg.fields:
+    for tag, value in msg.fields:
         if tag == 35:
             parts.append(f"35=({re.escape(msg.msg_type)})\x01")
             continue
         pattern = _value_pattern(dd, tag)
+        if pattern is not None and tag in counts:
+            if not (value.isascii() and value.isdigit()):
+                pattern = None
+            else:
+                number = str(int(value))
+                exact = "0+" if number == "0" else f"0*{number}"
+                pattern = f"(?=(?:{pattern})\x01){exact}"
         if pattern is None:
-            seen[key] = _COMPILE_AFTER + 1
+            seen[key] = _COMPILE_AFTER + 1  # never compilable
             return
         parts.append(f"{tag}=({pattern})\x01")
     matcher = re.compile("".join(parts)).fullmatch

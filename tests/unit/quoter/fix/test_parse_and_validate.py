@@ -34,6 +34,22 @@ ORDER = [
     (59, "0"),
     (126, "20250101-01:00:00.123456"),
 ]
+# a MarketDataIncrementalRefresh with two NoMDEntries (268) instances
+MD_INC = [
+    (262, "md"),
+    (268, "2"),
+    (279, "0"),
+    (269, "0"),
+    (55, "ABC"),
+    (270, "100.5"),
+    (271, "5"),
+    (272, "20250101"),
+    (273, "12:00:00.000"),
+    (279, "2"),
+    (269, "1"),
+    (55, "ABC"),
+    (270, "101"),
+]
 
 # values chosen to sit on the edges of every format and enum rule
 TRICKY = [
@@ -148,7 +164,7 @@ def _mutations(rng: random.Random, body: list[tuple[int, str]]) -> list[tuple[in
     kind = rng.randrange(6)
     i = rng.randrange(len(out))
     if kind <= 2:  # a tricky value, or another field's enum value
-        pool = TRICKY if kind < 2 else ["1", "2", "0", "Z", "1 Z", "D", "e", "a b"]
+        pool = TRICKY if kind < 2 else ["1", "2", "0", "Z", "1 Z", "D", "e", "a b", "02", "3"]
         out[i] = (out[i][0], rng.choice(pool))
     elif kind == 3:
         del out[i]
@@ -159,11 +175,11 @@ def _mutations(rng: random.Random, body: list[tuple[int, str]]) -> list[tuple[in
     return out
 
 
-@pytest.mark.parametrize("msg_type", ["D", "0", "AB"])
+@pytest.mark.parametrize("msg_type", ["D", "0", "AB", "X"])
 def test_fuzzed_messages_agree_with_the_plain_path(msg_type: str) -> None:
     rng = random.Random(4)
     dd = _fresh()
-    base = ORDER if msg_type == "D" else [(112, "T1")] if msg_type == "0" else [(55, "X")]
+    base = {"D": ORDER, "0": [(112, "T1")], "AB": [(55, "X")], "X": MD_INC}[msg_type]
     valid = encode("FIX.4.4", msg_type, HDR, base)
     for _ in range(3):  # learn the shape
         parse_and_validate(valid, dd)
@@ -236,3 +252,19 @@ def test_shapes_per_type_are_bounded_and_evicted_ones_relearnt() -> None:
         assert parse_and_validate(frame, dd) == (parse(frame), validate_full(parse(frame), dd))
     assert len(dd.memo.shapes["D"]) == _SHAPES_PER_TYPE
     assert dd.memo.compiled > _SHAPES_PER_TYPE, "evicted shapes were compiled again"
+
+
+def test_group_count_must_match_on_the_compiled_path() -> None:
+    dd = _fresh()
+    frame = encode("FIX.4.4", "X", HDR, MD_INC)
+    for _ in range(2):
+        assert parse_and_validate(frame, dd) == (parse(frame), None)
+    assert dd.memo.shapes["X"], "a shape with repeating groups is compiled too"
+    padded = encode("FIX.4.4", "X", HDR, [(t, "002" if t == 268 else v) for t, v in MD_INC])
+    assert dd.memo.shapes["X"][0][0](padded.decode()) is not None, "int() reads 002 as 2"
+    assert parse_and_validate(padded, dd) == (parse(padded), None)
+    for count in ("1", "3", "20"):
+        wrong = encode("FIX.4.4", "X", HDR, [(t, count if t == 268 else v) for t, v in MD_INC])
+        got = parse_and_validate(wrong, dd)
+        assert got == (parse(wrong), validate_full(parse(wrong), dd))
+        assert got[1] is not None and got[1].reason == 16, count
