@@ -779,13 +779,28 @@ class MatchingEngine:
             del slots[key]
 
     def _uncross(self, st: _Symbol, ts_ns: int, events: list[Event]) -> None:
+        """Execute a crossed book until it is no longer crossed.
+
+        Each round trades at one price (`_uncross_round`). Self-trade prevention can
+        cancel the orders that made that price, leaving the book crossed at other
+        prices (a member's bid at 96 against its own asks at 95 and someone's ask
+        at 96), so the price is chosen again until no bid meets an ask. Every round
+        trades or cancels at least one order, so this ends.
+        """
+        book = st.book
+        while True:
+            bid, ask = book.best_bid(), book.best_ask()
+            if bid is None or ask is None or bid < ask:
+                return
+            self._uncross_round(st, bid, ask, ts_ns, events)
+
+    def _uncross_round(
+        self, st: _Symbol, bid: int, ask: int, ts_ns: int, events: list[Event]
+    ) -> None:
         """Execute a crossed book at the single price that maximises volume, then
         minimises imbalance, then is closest to the reference (then the lower price).
         Earlier order = maker; the aggressor printed is the later order's side."""
         book = st.book
-        bid, ask = book.best_bid(), book.best_ask()
-        if bid is None or ask is None or bid < ask:
-            return
         bid_lv = [(lv.px, lv.qty) for lv in (book.bids.levels[k] for k in reversed(book.bids.keys))]
         ask_lv = [(lv.px, lv.qty) for lv in (book.asks.levels[k] for k in reversed(book.asks.keys))]
         candidates = sorted({p for p, _ in bid_lv + ask_lv if ask <= p <= bid})
