@@ -820,11 +820,11 @@ class MatchingEngine:
                 best_key, price = key, p
         st.dirty = 3
         while True:
-            bid, ask = book.best_bid(), book.best_ask()
-            if bid is None or ask is None or bid < price or ask > price:
+            best_bid, best_ask = book.best_bid(), book.best_ask()
+            if best_bid is None or best_ask is None or best_bid < price or best_ask > price:
                 break
-            b = next(o for o in book.bids.levels[bid].orders if o.qty)
-            a = next(o for o in book.asks.levels[-ask].orders if o.qty)
+            b = next(o for o in book.bids.levels[best_bid].orders if o.qty)
+            a = next(o for o in book.asks.levels[-best_ask].orders if o.qty)
             if b.member == a.member:
                 later = b if b.order_id > a.order_id else a
                 self._cancel(st, later, ts_ns, CancelReason.SELF_TRADE, events)
