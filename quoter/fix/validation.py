@@ -331,17 +331,21 @@ def parse_and_validate(frame: bytes, dd: Dictionary) -> tuple[RawMessage, Reject
     for the compiled fast path; its result is always the same as the plain one.
     """
     text = frame.decode("utf-8", "surrogateescape")
-    # the MsgType value: the third field (a wrong guess only misses the fast path)
-    i = text.find("\x01", text.find("\x01") + 1) + 4
-    shapes = dd.memo.shapes.get(text[i : text.find("\x01", i)])
+    # the MsgType value, normally the third field (a wrong guess only misses
+    # the fast path: a matcher checks the whole text)
+    i = text.find("\x0135=") + 4
+    msg_type = text[i : text.find("\x01", i)]
+    shapes = dd.memo.shapes.get(msg_type)
     if shapes is not None:
         for k, (matcher, tags) in enumerate(shapes):
             m = matcher(text)
             if m is not None:
                 if k:  # a peer tends to repeat its last shape: try it first next time
                     shapes[0], shapes[k] = shapes[k], shapes[0]
-                fields = tuple(zip(tags, m.groups(), strict=True))
-                return RawMessage(fields[2][1], fields, dict(fields)), None
+                # the lengths agree: one group per tag by construction
+                fields = tuple(zip(tags, m.groups(), strict=False))
+                # tuple.__new__: RawMessage's own __new__ only adds a Python call
+                return tuple.__new__(RawMessage, (msg_type, fields, dict(fields))), None
     msg = parse(frame)
     rej = validate(msg, dd)
     if rej is None:
