@@ -25,21 +25,39 @@ Queue-position model (per price level; "chunks" are the replay orders at the lev
 - a level missing from a frame is emptied of replay liquidity, unless the
   frame is full and the level lies beyond its worst visible price (it just
   scrolled out of view: kept as it was).
-- no market impact: liquidity we take is displayed again at the next frame.
+- no market impact: liquidity we take is displayed again at the next frame
+  (every visible level is then re-synced to the recording).
+- a recorded level that appears or grows through one of our resting orders on
+  the other side trades with it at our price (we are the maker); the replay
+  liquidity it lost is displayed again only when that level changes in the
+  recording (the seller who met us is gone; the recording, made without us,
+  still shows them).
+
+Only levels whose recorded (price, size) changed since the previous frame are
+touched, unless one of our orders traded against replay liquidity (or an
+auction uncrossed) since: then every visible level is re-synced.
 
 Recorded trades are applied just before the first frame whose timestamp is at
 or after theirs. The driver paces: `next_event_ns()` gives the next frame's
 timestamp, `step(now_ns)` applies every frame due (real time, a multiple or
 as fast as possible is the caller's loop). Trading phases (e.g. LOBSTER
 halts) can be scheduled with `phases`. No I/O here: reading files is `mmsla.io`.
+
+For speed, replay liquidity is resized, added and removed directly in the
+engine's book and live-order index (`MatchingEngine` internals, reached in
+`ReplaySource.__init__` only) and the book is published once per frame; only
+an entry that may trade (it crosses one of our orders) goes through
+`MatchingEngine.submit`.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Sequence
 from enum import StrEnum
 
 import numpy as np
+import numpy.typing as npt
 
 from mmsla.domain import RecordedMarket, Side
 from quoter.venue.book import BUY, SELL, BookSide, Order
@@ -85,6 +103,14 @@ class ReplaySource:
 
     `engine` must know the symbol with the recording's tick and lot and list
     `REPLAY` as a system member. `phases` = (ts_ns, phase, reason) changes.
+
+    Frames are applied incrementally: only the levels that differ from the previous
+    frame are touched, and the replay liquidity is edited in place in the engine's
+    book (it is a system member's: no lifecycle events, no protections), with one
+    book publication per frame. A frame is compared against the whole book only when
+    something other than this source traded since the last frame (one of our orders
+    took replay liquidity, an auction uncrossed): recorded prints and the fills they
+    give our orders do not touch replay liquidity.
     """
 
     def __init__(
@@ -107,31 +133,54 @@ class ReplaySource:
         self.symbol = book.symbol
         self.market = market
         self.queue_model = queue_model
+        self._random = queue_model is QueueModel.RANDOM
         self._rng = np.random.default_rng(seed)
         self._ts: list[int] = book.ts_ns.tolist()
-        self._bid_px: list[list[int]] = book.bid_px.tolist()
-        self._bid_qty: list[list[int]] = book.bid_qty.tolist()
-        self._ask_px: list[list[int]] = book.ask_px.tolist()
-        self._ask_qty: list[list[int]] = book.ask_qty.tolist()
+        self._n = len(self._ts)
+        # per side: (sign, book side, prices per frame, sizes per frame, frame diffs)
+        self._rows = (
+            (
+                BUY,
+                engine.book(book.symbol).bids,
+                book.bid_px.tolist(),
+                book.bid_qty.tolist(),
+                _frame_diffs(book.bid_px, book.bid_qty),
+            ),
+            (
+                SELL,
+                engine.book(book.symbol).asks,
+                book.ask_px.tolist(),
+                book.ask_qty.tolist(),
+                _frame_diffs(book.ask_px, book.ask_qty),
+            ),
+        )
         tr = market.trades
         self._tr_ts: list[int] = tr.ts_ns.tolist()
         self._tr_px: list[int] = tr.px.tolist()
         self._tr_qty: list[int] = tr.qty.tolist()
         self._tr_side: list[int] = tr.side.astype(np.int64).tolist()
         self._tr_frame: list[int] = np.searchsorted(book.ts_ns, tr.ts_ns, side="left").tolist()
+        self._n_tr = len(self._tr_ts)
         self._phases = sorted(phases, key=lambda p: p[0])
         self._next_phase = 0
         self._next_frame = 0
         self._next_trade = 0
-        self._levels: dict[int, set[int]] = {BUY: set(), SELL: set()}  # px with replay liquidity
         self._consumed: dict[tuple[int, int], int] = {}  # (side, px) -> traded since last ts
         self._book = engine.book(self.symbol)
         self._synced: int | None = None  # last frame synced
-        self._synced_trades = 0
+        # engine.trade_count expected if only this source traded since the last sync
+        self._expect_trades = engine.trade_count
+        # The engine's internals this source edits replay liquidity through (one place):
+        # the symbol state (dirty flags, book), the live-order index, the id counter and
+        # the book publication. Replay orders are a system member's, so editing them in
+        # place skips only what the engine would discard for them anyway (protections,
+        # phases, lifecycle events) and the per-command publication.
+        self._st = engine._sym[self.symbol]
+        self._orders = engine._orders
 
     # ------------------------------------------------------------------ driving
     def __len__(self) -> int:
-        return len(self._ts)
+        return self._n
 
     @property
     def frames_done(self) -> int:
@@ -139,17 +188,22 @@ class ReplaySource:
 
     @property
     def done(self) -> bool:
-        return self._next_frame >= len(self._ts)
+        return self._next_frame >= self._n
 
     def next_event_ns(self) -> int | None:
         """Timestamp of the next frame, or None when the recording is exhausted."""
-        return self._ts[self._next_frame] if self._next_frame < len(self._ts) else None
+        k = self._next_frame
+        return self._ts[k] if k < self._n else None
 
     def step(self, now_ns: int) -> list[Event]:
         """Apply every frame with timestamp <= now_ns (and the trades due before them)."""
-        events: list[Event] = []
         ts = self._ts
-        while self._next_frame < len(ts) and ts[self._next_frame] <= now_ns:
+        n = self._n
+        k = self._next_frame
+        if k >= n or ts[k] > now_ns:
+            return []
+        events = self.step_frame()
+        while self._next_frame < n and ts[self._next_frame] <= now_ns:
             events += self.step_frame()
         return events
 
@@ -158,26 +212,34 @@ class ReplaySource:
         Returns the engine events without the replay book's own order lifecycle and
         with at most one BookChanged (the state after the frame)."""
         k = self._next_frame
-        if k >= len(self._ts):
+        n = self._n
+        if k >= n:
             return []
         ts = self._ts[k]
         raw: list[Event] = []
-        engine = self.engine
-        while self._next_phase < len(self._phases) and self._phases[self._next_phase][0] <= ts:
-            p_ts, phase, reason = self._phases[self._next_phase]
-            raw += engine.set_phase(self.symbol, phase, p_ts, reason=reason)
-            self._next_phase += 1
-        while self._next_trade < len(self._tr_ts) and self._tr_frame[self._next_trade] <= k:
-            self._trade(self._next_trade, raw)
-            self._next_trade += 1
+        if self._next_phase < len(self._phases):
+            self._apply_phases(ts, raw)
+        last = k + 1 >= n
+        i = self._next_trade
+        if i < self._n_tr and self._tr_frame[i] <= k:
+            n_tr, tr_frame, trade = self._n_tr, self._tr_frame, self._trade
+            while i < n_tr and tr_frame[i] <= k:
+                trade(i, raw)
+                i += 1
+            self._next_trade = i
         self._sync(k, ts, raw)
         self._next_frame = k + 1
-        if k + 1 >= len(self._ts) or self._ts[k + 1] != ts:
-            self._consumed.clear()
-            if k + 1 >= len(self._ts):  # trades after the last frame
-                while self._next_trade < len(self._tr_ts):
+        if last or self._ts[k + 1] != ts:
+            if self._consumed:
+                self._consumed.clear()
+            if last:  # trades after the last frame
+                while self._next_trade < self._n_tr:
                     self._trade(self._next_trade, raw)
                     self._next_trade += 1
+        if not raw:
+            return raw
+        if len(raw) == 1 and type(raw[0]) is BookChanged:
+            return raw
         out: list[Event] = []
         last_book: BookChanged | None = None
         for e in raw:
@@ -190,6 +252,12 @@ class ReplaySource:
         return out
 
     # ---------------------------------------------------------------- internals
+    def _apply_phases(self, ts: int, raw: list[Event]) -> None:
+        while self._next_phase < len(self._phases) and self._phases[self._next_phase][0] <= ts:
+            p_ts, phase, reason = self._phases[self._next_phase]
+            raw += self.engine.set_phase(self.symbol, phase, p_ts, reason=reason)
+            self._next_phase += 1
+
     def _trade(self, i: int, events: list[Event]) -> None:
         px, qty, aggressor = self._tr_px[i], self._tr_qty[i], self._tr_side[i]
         ts = self._tr_ts[i]
@@ -197,17 +265,25 @@ class ReplaySource:
         events.append(
             engine.print_trade(self.symbol, px, qty, Side.BUY if aggressor > 0 else Side.SELL, ts)
         )
+        self._expect_trades += 1
         resting = SELL if aggressor > 0 else BUY
         side = self._book.side(resting)
+        keys = side.keys
+        levels = side.levels
+        limit = resting * px
         left = qty
         # levels from the best down to the trade price (better-than-trade levels first)
-        for key in list(reversed(side.keys)):
-            if left <= 0 or key < resting * px:
+        j = len(keys) - 1
+        while left > 0 and j >= 0:
+            key = keys[j]
+            j -= 1
+            if key < limit:
                 break
-            level = side.levels.get(key)
+            level = levels.get(key)
             if level is None:
                 continue
-            at_trade_px = level.px == px
+            at_trade_px = key == limit
+            filled = False
             for o in list(level.orders):
                 if left <= 0:
                     break
@@ -217,81 +293,114 @@ class ReplaySource:
                     if at_trade_px:  # displayed queue consumed (virtually) from the front
                         take = min(left, o.qty)
                         left -= take
-                        k = (resting, px)
-                        self._consumed[k] = self._consumed.get(k, 0) + take
+                        ck = (resting, px)
+                        self._consumed[ck] = self._consumed.get(ck, 0) + take
                     continue
                 take = min(left, o.qty)
                 left -= take
+                before = engine.trade_count
                 events += engine.external_fill(o.order_id, take, ts, REPLAY_TAKER)
-
-    def _replay_orders(self, side: BookSide, px: int) -> list[Order]:
-        level = side.level(px)
-        if level is None:
-            return []
-        return [o for o in level.orders if o.qty and o.member == REPLAY]
+                self._expect_trades += engine.trade_count - before
+                if not o.qty:
+                    # `MatchingEngine.external_fill` leaves a fully filled order in the
+                    # live-order index (a later cancel of it raised KeyError): drop it
+                    self._orders.pop(o.order_id, None)
+                filled = True
+            if filled:  # a fill may have dropped levels (ours, or all of ours by MMP)
+                j = bisect_left(keys, key) - 1
 
     def _sync(self, k: int, ts: int, events: list[Event]) -> None:
         """Make the replay liquidity equal frame k. Only entries that differ from the
-        previously synced frame are visited, unless a trade happened since (a fill may
-        have taken replay liquidity at an unchanged level): then the whole frame is."""
+        previously synced frame are visited, unless replay liquidity may have been
+        traded since (see the class docstring): then the whole frame is."""
         prev = self._synced
-        full_sync = prev is None or self.engine.trade_count != self._synced_trades
-        rows = (
-            (BUY, self._bid_px, self._bid_qty),
-            (SELL, self._ask_px, self._ask_qty),
-        )
-        grow: list[tuple[int, int, int]] = []
-        for s, all_px, all_qty in rows:
-            pxs, qtys = all_px[k], all_qty[k]
-            if prev is None:
-                old_pxs: list[int] = []
-                old_qtys: list[int] = []
-            else:
-                old_pxs, old_qtys = all_px[prev], all_qty[prev]
-                if not full_sync and pxs == old_pxs and qtys == old_qtys:
-                    continue
-            side = self._book.side(s)
-            have = self._levels[s]
-            if full_sync or pxs != old_pxs:
-                target = {p: q for p, q in zip(pxs, qtys, strict=True) if q > 0}
-                full = len(target) == len(pxs)
-                worst = pxs[-1]
-                for px in list(have):
-                    if px in target:
-                        continue
-                    if full and s * px < s * worst:
-                        continue  # scrolled out of view: unknown, keep
-                    for o in self._replay_orders(side, px):
-                        events += self.engine.cancel(REPLAY, o.order_id, ts)
-                    have.discard(px)
-            if full_sync:
+        engine = self.engine
+        tc = engine.trade_count
+        full_sync = prev is None or tc != self._expect_trades
+        self._expect_trades = tc
+        grow: list[tuple[int, BookSide, int, int]] = []
+        dirty = 0
+        consumed = self._consumed
+        for s, side, all_px, all_qty, (offsets, shifted, op_px, op_qty) in self._rows:
+            if full_sync or prev != k - 1:
+                pxs, qtys = all_px[k], all_qty[k]
+                self._remove_missing(s, side, pxs, qtys)
                 changed = list(zip(pxs, qtys, strict=True))
             else:
-                old = set(zip(old_pxs, old_qtys, strict=True))
-                changed = [(p, q) for p, q in zip(pxs, qtys, strict=True) if (p, q) not in old]
+                a, b = offsets[k], offsets[k + 1]
+                if shifted[k]:
+                    self._remove_missing(s, side, all_px[k], all_qty[k])
+                elif a == b:
+                    continue
+                changed = list(zip(op_px[a:b], op_qty[a:b], strict=True))
+            dirty |= (3 - s) >> 1
+            levels = side.levels
             for px, want in changed:
                 if want <= 0:
                     continue
-                chunks = self._replay_orders(side, px)
-                cur = sum(o.qty for o in chunks)
+                level = levels.get(s * px)
+                if level is None:
+                    grow.append((s, side, px, want))
+                    continue
+                if level.count == 1:
+                    o = next(o for o in level.orders if o.qty)
+                    if o.member == REPLAY:
+                        # the common case: one replay chunk alone at its level. Every queue
+                        # model leaves it `want`; resizing in place keeps its (irrelevant)
+                        # position and cannot cross anything
+                        cur = o.qty
+                        if want < cur and consumed:
+                            ck = (s, px)
+                            front = consumed.get(ck, 0)
+                            if front:
+                                consumed[ck] = front - min(cur - want, front)
+                        if want != cur:
+                            side.resize(o, want)
+                        continue
+                chunks = [o for o in level.orders if o.qty and o.member == REPLAY]
+                cur = 0
+                for o in chunks:
+                    cur += o.qty
                 if want < cur:
-                    self._shrink(s, px, chunks, cur - want, ts, events)
+                    self._shrink(s, side, px, chunks, cur - want)
                 elif want > cur:
-                    grow.append((s, px, want - cur))
-                have.add(px)
+                    grow.append((s, side, px, want - cur))
         # additions after all removals, so the recorded book never crosses itself in between
-        for s, px, add in grow:
-            self._grow(s, px, add, ts, events)
+        for s, side, px, add in grow:
+            self._grow(s, side, px, add, ts, events)
+        if dirty:
+            st = self._st
+            st.dirty |= dirty
+            engine._publish(st, ts, events)
         self._synced = k
-        self._synced_trades = self.engine.trade_count
 
-    def _shrink(
-        self, s: int, px: int, chunks: list[Order], d: int, ts: int, events: list[Event]
-    ) -> None:
+    def _remove_missing(self, s: int, side: BookSide, pxs: list[int], qtys: list[int]) -> None:
+        """Empty the replay liquidity at levels absent from the frame, except those beyond
+        the worst price of a full frame (scrolled out of view: unknown, kept)."""
+        target = {p for p, q in zip(pxs, qtys, strict=True) if q > 0}
+        keys = side.keys
+        if len(target) == len(pxs):
+            floor = s * pxs[-1]  # keys are s * px: the visible range is key >= floor
+            cand = [key for key in keys[bisect_left(keys, floor) :] if s * key not in target]
+        else:
+            cand = [key for key in keys if s * key not in target]
+        for key in cand:
+            level = side.levels.get(key)
+            if level is None:
+                continue
+            for o in [o for o in level.orders if o.qty and o.member == REPLAY]:
+                self._drop(side, o)
+
+    def _drop(self, side: BookSide, o: Order) -> None:
+        side.remove(o)
+        del self._orders[o.order_id]
+
+    def _shrink(self, s: int, side: BookSide, px: int, chunks: list[Order], d: int) -> None:
         sizes = [o.qty for o in chunks]
-        front = min(d, self._consumed.get((s, px), 0))
+        ck = (s, px)
+        front = min(d, self._consumed.get(ck, 0))
         if front:
-            self._consumed[(s, px)] -= front
+            self._consumed[ck] -= front
             left = front
             for i in range(len(sizes)):
                 take = min(left, sizes[i])
@@ -301,7 +410,7 @@ class ReplaySource:
                     break
         rest = d - front
         if rest:
-            if self.queue_model is QueueModel.RANDOM and len(chunks) > 1:
+            if self._random and len(chunks) > 1:
                 cut = self._rng.multivariate_hypergeometric(sizes, rest).tolist()
                 sizes = [a - b for a, b in zip(sizes, cut, strict=True)]
             else:
@@ -311,28 +420,68 @@ class ReplaySource:
                     rest -= take
                     if not rest:
                         break
-        engine = self.engine
         for o, new in zip(chunks, sizes, strict=True):
             if new == o.qty:
                 continue
             if new == 0:
-                events += engine.cancel(REPLAY, o.order_id, ts)
+                self._drop(side, o)
             else:
-                events += engine.replace(REPLAY, o.order_id, o.px, o.filled + new, ts)
+                side.resize(o, new)  # in place: keeps its queue position
 
-    def _grow(self, s: int, px: int, add: int, ts: int, events: list[Event]) -> None:
-        side = self._book.side(s)
-        level = side.level(px)
+    def _grow(
+        self, s: int, side: BookSide, px: int, add: int, ts: int, events: list[Event]
+    ) -> None:
+        level = side.levels.get(s * px)
         if level is not None:
             last = next((o for o in reversed(level.orders) if o.qty), None)
-            if last is not None and last.member == REPLAY:  # already at the back: enlarge it
-                events += self.engine.replace(
-                    REPLAY, last.order_id, px, last.filled + last.qty + add, ts
-                )
+            if last is not None and last.member == REPLAY:
+                # already at the back of the queue: enlarging it in place is the same as
+                # queueing the extra lots behind it (nothing can cross an occupied level)
+                side.resize(last, last.qty + add)
                 return
-        events += self.engine.submit(
-            REPLAY, self.symbol, Side.BUY if s == BUY else Side.SELL, px, add, ts
-        )
+        opp = self._book.asks if s == BUY else self._book.bids
+        if opp.keys and s * px + opp.keys[-1] >= 0:
+            # it meets one of our resting orders: the engine matches it (we are the maker)
+            events += self.engine.submit(
+                REPLAY, self.symbol, Side.BUY if s == BUY else Side.SELL, px, add, ts
+            )
+            self._expect_trades = self.engine.trade_count  # the replay's own doing
+            return
+        engine = self.engine
+        oid = engine._next_order_id
+        engine._next_order_id = oid + 1
+        o = Order(oid, REPLAY, self.symbol, s, px, add)
+        side.append(o)
+        self._orders[oid] = o
+
+
+def _frame_diffs(
+    px: npt.NDArray[np.int64], qty: npt.NDArray[np.int64]
+) -> tuple[list[int], list[bool], list[int], list[int]]:
+    """One side's changes between consecutive frames, computed once for the recording.
+
+    Returns (offsets, shifted, op_px, op_qty): the entries (price, size) of frame k that
+    were not in frame k - 1 are op_px/op_qty[offsets[k]:offsets[k + 1]] in frame order
+    (frame 0: all of them; empty slots included, the sync skips them); shifted[k] is
+    True when the frame's prices differ from the previous frame's (levels may have
+    gone). The per-frame sync then touches only those entries.
+    """
+    n, depth = px.shape
+    new = np.ones((n, depth), dtype=bool)
+    shifted = np.ones(n, dtype=bool)
+    if n > 1:
+        same = (px[1:, :, None] == px[:-1, None, :]) & (qty[1:, :, None] == qty[:-1, None, :])
+        new[1:] = ~same.any(axis=2)
+        shifted[1:] = (px[1:] != px[:-1]).any(axis=1)
+    frame, slot = np.nonzero(new)  # row-major: frame order, then slot order
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(frame, minlength=n), out=offsets[1:])
+    return (
+        offsets.tolist(),
+        shifted.tolist(),
+        px[frame, slot].tolist(),
+        qty[frame, slot].tolist(),
+    )
 
 
 def lobster_phases(halts: Sequence[tuple[int, str]]) -> list[tuple[int, TradingPhase, str]]:
