@@ -171,91 +171,93 @@ class FrameDecoder:
         limit = self.max_message_bytes
         head = _HEAD
         view = memoryview(buf)
-        while p < n:
-            # fast path: a well-formed complete frame, recognised with one regex
-            # match and a few comparisons; anything else (incomplete, garbled,
-            # oversized) falls through to the step-by-step checks below, which
-            # alone decide what happens to it
-            m = head(buf, p)
-            if m is not None:
-                length = int(m[1])
-                body_end = m.end() + length
-                end = body_end + 7
+        try:
+            while p < n:
+                # fast path: a well-formed complete frame, recognised with one regex
+                # match and a few comparisons; anything else (incomplete, garbled,
+                # oversized) falls through to the step-by-step checks below, which
+                # alone decide what happens to it
+                m = head(buf, p)
+                if m is not None:
+                    length = int(m[1])
+                    body_end = m.end() + length
+                    end = body_end + 7
+                    if (
+                        end <= n
+                        and length <= limit
+                        and buf.startswith(b"\x0110=", body_end - 1)
+                        and buf[body_end + 6] == 1
+                        and buf[body_end + 3 : body_end + 6]
+                        == b"%03d"
+                        % (
+                            ((adler32(view[p:body_end]) & 0xFFFF) - 1) & 0xFF  # as in checksum()
+                            if body_end - p <= 256
+                            else checksum(view[p:body_end])
+                        )
+                    ):
+                        out.append(bytes(buf[p:end]))
+                        p = end
+                        continue
+                if not buf.startswith(b"8=", p):
+                    start = _find_start(buf, p)
+                    if start < 0:
+                        keep = min(n - p, 5)  # a frame start may straddle the next read
+                        self.discarded_bytes += n - p - keep
+                        p = n - keep
+                        break
+                    self.discarded_bytes += start - p
+                    p = start
+                e1 = buf.find(SOH, p + 2, p + 40)
+                if e1 < 0:
+                    if n - p >= 40:
+                        p = self._skip_garbled(buf, p, out)
+                        continue
+                    break
+                if not buf.startswith(b"9=", e1 + 1):
+                    if n < e1 + 3:
+                        break
+                    p = self._skip_garbled(buf, p, out)
+                    continue
+                e2 = buf.find(SOH, e1 + 3, e1 + 3 + 12)
+                if e2 < 0:
+                    if n >= e1 + 3 + 12:
+                        p = self._skip_garbled(buf, p, out)
+                        continue
+                    break
+                length_txt = buf[e1 + 3 : e2]
+                if not length_txt.isdigit() or int(length_txt) > limit:
+                    p = self._skip_garbled(buf, p, out)
+                    continue
+                body_end = e2 + 1 + int(length_txt)
+                if n < body_end:
+                    break
+                k = buf.find(b"\x0110=", body_end - 1)
+                if k < 0:
+                    if n > body_end + limit:
+                        p = self._skip_garbled(buf, p, out)
+                        continue
+                    break
+                k2 = buf.find(SOH, k + 4)
+                if k2 < 0:
+                    if n > k + 16:
+                        p = self._skip_garbled(buf, p, out)
+                        continue
+                    break
+                frame = bytes(buf[p : k2 + 1])  # no copy when buf is bytes
+                cks = buf[k + 4 : k2]
                 if (
-                    end <= n
-                    and length <= limit
-                    and buf.startswith(b"\x0110=", body_end - 1)
-                    and buf[body_end + 6] == 1
-                    and buf[body_end + 3 : body_end + 6]
-                    == b"%03d"
-                    % (
-                        ((adler32(view[p:body_end]) & 0xFFFF) - 1) & 0xFF  # as in checksum()
-                        if body_end - p <= 256
-                        else checksum(view[p:body_end])
-                    )
+                    k + 1 != body_end
+                    or len(cks) != 3
+                    or not cks.isdigit()
+                    or int(cks) != checksum(memoryview(frame)[: k + 1 - p])
                 ):
-                    out.append(bytes(buf[p:end]))
-                    p = end
-                    continue
-            if not buf.startswith(b"8=", p):
-                start = _find_start(buf, p)
-                if start < 0:
-                    keep = min(n - p, 5)  # a frame start may straddle the next read
-                    self.discarded_bytes += n - p - keep
-                    p = n - keep
-                    break
-                self.discarded_bytes += start - p
-                p = start
-            e1 = buf.find(SOH, p + 2, p + 40)
-            if e1 < 0:
-                if n - p >= 40:
-                    p = self._skip_garbled(buf, p, out)
-                    continue
-                break
-            if not buf.startswith(b"9=", e1 + 1):
-                if n < e1 + 3:
-                    break
-                p = self._skip_garbled(buf, p, out)
-                continue
-            e2 = buf.find(SOH, e1 + 3, e1 + 3 + 12)
-            if e2 < 0:
-                if n >= e1 + 3 + 12:
-                    p = self._skip_garbled(buf, p, out)
-                    continue
-                break
-            length_txt = buf[e1 + 3 : e2]
-            if not length_txt.isdigit() or int(length_txt) > limit:
-                p = self._skip_garbled(buf, p, out)
-                continue
-            body_end = e2 + 1 + int(length_txt)
-            if n < body_end:
-                break
-            k = buf.find(b"\x0110=", body_end - 1)
-            if k < 0:
-                if n > body_end + limit:
-                    p = self._skip_garbled(buf, p, out)
-                    continue
-                break
-            k2 = buf.find(SOH, k + 4)
-            if k2 < 0:
-                if n > k + 16:
-                    p = self._skip_garbled(buf, p, out)
-                    continue
-                break
-            frame = bytes(buf[p : k2 + 1])  # no copy when buf is bytes
-            cks = buf[k + 4 : k2]
-            if (
-                k + 1 != body_end
-                or len(cks) != 3
-                or not cks.isdigit()
-                or int(cks) != checksum(memoryview(frame)[: k + 1 - p])
-            ):
-                self.garbled_count += 1
-                out.append(GARBLED)
-            else:
-                out.append(frame)
-            p = k2 + 1
-        view.release()  # a live view would forbid resizing `held`
+                    self.garbled_count += 1
+                    out.append(GARBLED)
+                else:
+                    out.append(frame)
+                p = k2 + 1
+        finally:
+            view.release()  # a live view would forbid resizing `held`
         if buf is held:
             del held[:p]
         elif p < n:
