@@ -582,22 +582,24 @@ class Session:
     def _verify(self, msg: RawMessage, too_high: bool = True, too_low: bool = True) -> bool:
         v = msg.values
         mt = msg.msg_type
+        cfg = self.config
         try:
             seq = int(v[T.MSG_SEQ_NUM]) if (too_high or too_low) else 0
-            if not self._valid_logon_state(mt):
+            # logged on and not a Logon: always a valid state (the common case)
+            if not (self.received_logon and mt != "A") and not self._valid_logon_state(mt):
                 self.last_error = f"message type {mt} not valid in this logon state"
                 self._disconnect()
                 return False
             now = self.clock()
-            latency = self.config.max_latency_s
+            latency = cfg.max_latency_s
             if latency is not None and abs(now - parse_utc(v[T.SENDING_TIME])) > latency * _NS:
                 self._generate_reject(msg, SENDING_TIME_ACCURACY)
                 if not self.disconnect_requested:
                     self._generate_logout()
                 return False
             if (
-                v[T.SENDER_COMP_ID] != self.config.target_comp_id
-                or v[T.TARGET_COMP_ID] != self.config.sender_comp_id
+                v[T.SENDER_COMP_ID] != cfg.target_comp_id
+                or v[T.TARGET_COMP_ID] != cfg.sender_comp_id
             ):
                 self._generate_reject(msg, COMPID_PROBLEM)
                 if not self.disconnect_requested:
