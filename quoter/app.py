@@ -71,6 +71,7 @@ __all__ = ["EventSink", "FillsWriter", "QuoterApp", "QuoterEngine", "Scheduler"]
 EventSink = Callable[[str, int, Mapping[str, Any]], object]
 Scheduler = Callable[[Callable[[], object]], object]  # e.g. loop.call_soon
 _NS = 1_000_000_000
+EXCLUDE_OWN_DEFAULT = True  # fair value leaves our own orders out (see `QuoterEngine.requote`)
 _REQUOTE_AFTER = frozenset(
     {"filled", "partially_filled", "replaced", "cancelled", "cancel_rejected"}
 )
@@ -143,8 +144,14 @@ class QuoterEngine(BaseApplication):
         id_prefix: str | None = None,
         wall_clock: Callable[[], int] = time.time_ns,
         schedule: Scheduler | None = None,
+        exclude_own: bool | None = None,
     ) -> None:
         self.config = config
+        # fair value from the book less our own orders (resting and in flight);
+        # None: the config's `pricing.exclude_own_orders` when it has one, else the default
+        if exclude_own is None:
+            exclude_own = getattr(config.pricing, "exclude_own_orders", EXCLUDE_OWN_DEFAULT)
+        self.exclude_own = bool(exclude_own)
         self._publish: EventSink = publish or (lambda kind, ts, fields: None)
         # Deferred publishing (see `set_scheduler`): events wait here, in order,
         # until `flush_events` runs after the orders they caused are on the wire.
@@ -369,6 +376,9 @@ class QuoterEngine(BaseApplication):
     def on_market(self, symbol: str) -> None:
         """One book update used: publish it, update the reference, requote dependents."""
         book = self.md.books[symbol]
+        book_updated = getattr(self.orders, "book_updated", None)  # own-order tracking
+        if book_updated is not None:
+            book_updated(symbol)
         top = book.top()
         inst = book.instrument
         self.stats["market_updates"] += 1
@@ -411,6 +421,24 @@ class QuoterEngine(BaseApplication):
         if state.symbol in self.strategies:
             self.requote(state.symbol)
 
+    def _others_top(self, symbol: str) -> TopOfBook:
+        """The venue's best bid/offer for fair value: without our own orders when
+        `exclude_own` (a microprice or mid that counts our quotes chases them).
+
+        Ours = resting, sent and not yet acknowledged, being replaced or cancelled
+        (`OrderManager.own_lots`): the venue's book update for an order we just
+        sent can reach us before its acknowledgement, and must not look like
+        someone else's liquidity (that replaced forever at one instant).
+        """
+        book = self.md.books[symbol]
+        if not self.exclude_own or symbol not in self.strategies:
+            return book.top()
+        own_lots = getattr(self.orders, "own_lots", None)
+        if own_lots is None:  # an order manager that cannot tell: the plain book
+            return book.top()
+        own_bids, own_asks = own_lots(symbol)
+        return book.top_excluding(own_bids, own_asks)
+
     def _is_pulled(self, symbol: str) -> bool:
         return self.killed or symbol in self.pulled or ALL_SYMBOLS in self.pulled
 
@@ -435,10 +463,11 @@ class QuoterEngine(BaseApplication):
         pricing = self.config.pricing
         if pricing.fair_value == "weighted":
             tops = {
-                s: (self.md.books[s].top(), float(self.md.books[s].instrument.tick))
+                s: (self._others_top(s), float(self.md.books[s].instrument.tick))
                 for s in pricing.weights
             }
-        fv = fair_value(pricing.fair_value, book.top(), float(inst.tick), tops, pricing.weights)
+        own_top = self._others_top(symbol) if pricing.fair_value != "weighted" else book.top()
+        fv = fair_value(pricing.fair_value, own_top, float(inst.tick), tops, pricing.weights)
         if fv is None:
             return
         strat.observe(now, fv)

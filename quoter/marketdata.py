@@ -19,7 +19,8 @@ Not here: deciding anything from the book (the strategy), sending (the app).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import heapq
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
@@ -238,11 +239,50 @@ class BookView:
         a = min(asks) if asks else None
         return TopOfBook(b, bids[b] if b is not None else 0, a, asks[a] if a is not None else 0)
 
+    def top_excluding(self, own_bids: dict[int, int], own_asks: dict[int, int]) -> TopOfBook:
+        """The best bid/offer of everyone else: each level less our own lots there.
+
+        Never below zero; a level made only of our orders is skipped (the next one
+        is best). `own_*` map price ticks to our lots (`OrderManager.own_lots`).
+        Only the best `len(own) + 1` prices of a side can hold the answer, so a
+        deep book costs one linear pass, not a sort.
+        """
+        if not own_bids and not own_asks:
+            return self.top()
+        b, bq = _best_others(self.bids, own_bids, heapq.nlargest)
+        a, aq = _best_others(self.asks, own_asks, heapq.nsmallest)
+        return TopOfBook(b, bq, a, aq)
+
     def best(self) -> tuple[int, int] | None:
         """(best bid, best ask) ticks when both sides exist."""
         if not self.bids or not self.asks:
             return None
         return max(self.bids), min(self.asks)
+
+
+def _best_others(
+    side: dict[int, int],
+    own: dict[int, int],
+    pick: Callable[[int, Iterable[int]], list[int]],
+) -> tuple[int | None, int]:
+    """(price, lots) of the best level of `side` once `own` is taken out; (None, 0) if none."""
+    if not side:
+        return None, 0
+    if not own:
+        px = pick(1, side)[0]
+        return px, side[px]
+    for px in pick(len(own) + 1, side):  # best first
+        rest = side[px] - own.get(px, 0)
+        if rest > 0:
+            return px, rest
+    # at least one of those len(own)+1 prices is not ours at all, so we only get
+    # here when the book holds empty (zero-lot) levels: scan it all, in order
+    ordered = sorted(side, reverse=pick is heapq.nlargest)
+    for px in ordered:
+        rest = side[px] - own.get(px, 0)
+        if rest > 0:
+            return px, rest
+    return None, 0
 
 
 def _entry_ts(date: str | None, time_text: str | None) -> int | None:

@@ -215,6 +215,9 @@ class OrderManager:
         self._px_text: dict[str, dict[int, str]] = {}
         self._qty_text: dict[str, dict[int, str]] = {}
         self._ts_text: tuple[int, str] = (-1, "")
+        # lots that left a price (replaced away, cancelled, filled) since the last book
+        # update of their symbol: the venue's book may still show them (see own_lots)
+        self._gone: dict[str, tuple[dict[int, int], dict[int, int]]] = {}
         self.messages_sent = 0
         self.deferred = 0
         self.unexpected_reports = 0
@@ -243,6 +246,58 @@ class OrderManager:
             tuple(Level(p * tick, bids[p] * lot) for p in sorted(bids, reverse=True)),
             tuple(Level(p * tick, asks[p] * lot) for p in sorted(asks)),
         )
+
+    def own_lots(self, symbol: str) -> tuple[dict[int, int], dict[int, int]]:
+        """What of the venue's book on `symbol` may be ours: lots per price, (bids, asks).
+
+        For fair value without our own quotes. Counted: every quote order not
+        known to be gone -- resting (live, partially filled), sent but not yet
+        acknowledged (pending new), being cancelled (until the venue confirms: the
+        venue's book may still show it) -- and an order with a replace in flight at
+        both its current and its new terms (the venue's book may show either; at
+        one price the larger of the two). And, until the next book update of the
+        symbol (`book_updated`), what the venue has confirmed leaving a price --
+        replaced away, cancelled, filled -- since its book may not show that yet.
+        Over-counting only hides liquidity for a moment (the caller never goes
+        below zero); under-counting lots the venue's book still shows would make
+        us chase our own quote and, with no latency, replace it forever at one
+        instant (the book update can reach us before the ack, or after it).
+        """
+        gone = self._gone.get(symbol)
+        bids: dict[int, int] = dict(gone[0]) if gone else {}
+        asks: dict[int, int] = dict(gone[1]) if gone else {}
+        for side, agg in ((Side.BUY, bids), (Side.SELL, asks)):
+            slots = self.slots.get((symbol, side))
+            if not slots:
+                continue
+            for o in slots.values():
+                if o.state in TERMINAL_STATES:
+                    continue
+                px, leaves = o.px_ticks, o.leaves_lots
+                if o.pending_px is not None and o.pending_qty is not None:
+                    new_leaves = max(o.pending_qty - o.filled_lots, 0)
+                    if o.pending_px == px:
+                        leaves = max(leaves, new_leaves)
+                    elif new_leaves > 0:
+                        agg[o.pending_px] = agg.get(o.pending_px, 0) + new_leaves
+                if leaves > 0:
+                    agg[px] = agg.get(px, 0) + leaves
+        return bids, asks
+
+    def book_updated(self, symbol: str) -> None:
+        """A market-data update of `symbol` arrived: its book now shows what left it."""
+        if self._gone:
+            self._gone.pop(symbol, None)
+
+    def _left(self, o: ManagedOrder, px_ticks: int, lots: int) -> None:
+        """`lots` of quote order `o` left `px_ticks` (confirmed by the venue)."""
+        if lots <= 0 or o.purpose is not Purpose.QUOTE:
+            return
+        gone = self._gone.get(o.symbol)
+        if gone is None:
+            gone = self._gone[o.symbol] = ({}, {})
+        agg = gone[0] if o.side is Side.BUY else gone[1]
+        agg[px_ticks] = agg.get(px_ticks, 0) + lots
 
     # ---- sending -------------------------------------------------------------------
 
@@ -604,12 +659,14 @@ class OrderManager:
         if et in ("F", "1", "2"):  # Trade (FIX 4.4), or 4.2-style partial/fill
             return self._fill(o, v, ts)
         if et in ("4", "C"):  # Canceled, Expired
+            self._left(o, o.px_ticks, o.leaves_lots)
             self._step(o, OrderEvent.CANCELLED)
             o.state = OrderState.CANCELLED
             self._close(o)
             return [self._update(o, ts, "cancelled", v.get(TEXT, ""))]
         if et == "5":  # Replaced
             new_id = v.get(CL_ORD_ID) or o.pending_id
+            old_px, old_leaves = o.px_ticks, o.leaves_lots
             if o.pending_px is not None and o.pending_qty is not None:
                 o.px_ticks, o.qty_lots = o.pending_px, o.pending_qty
             else:
@@ -628,6 +685,10 @@ class OrderManager:
             o.pending_id = o.pending_px = o.pending_qty = None
             o.risk_id = o.client_id
             o.placed_ns = ts
+            if o.px_ticks != old_px:
+                self._left(o, old_px, old_leaves)
+            else:
+                self._left(o, old_px, old_leaves - o.leaves_lots)
             self._step(o, OrderEvent.REPLACED)
             if o.state is OrderState.PENDING_REPLACE:
                 o.state = OrderState.PARTIALLY_FILLED if o.filled_lots else OrderState.LIVE
@@ -642,6 +703,7 @@ class OrderManager:
             return []
         lots = int(last_qty // inst.lot)
         px_ticks = int(last_px // inst.tick)
+        self._left(o, o.px_ticks, min(lots, o.leaves_lots))
         o.filled_lots += lots
         leaves_text = v.get(LEAVES_QTY)
         done = v.get(ORD_STATUS) == "2" or (
@@ -738,4 +800,5 @@ class OrderManager:
         self.orders.clear()
         self.slots.clear()
         self._sent.clear()
+        self._gone.clear()
         return gone

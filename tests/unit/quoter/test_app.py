@@ -400,3 +400,88 @@ def test_deferred_events_publish_after_the_orders_in_order_and_complete() -> Non
     assert h.events[n0]["type"] == "market" and h.of("quote")
     h.feed(_snapshot("99.80", "100.00"))
     assert h.of("market")[-1]["bid_px"] == Decimal("99.80")  # at once again
+
+
+class MiniVenue:
+    """Others' fixed book plus our orders as the venue would show them, for `Harness`.
+
+    Each round: take what the quoter sent, apply it, publish the whole book (a
+    35=W: others + ours per price) *before* acknowledging -- the order in which,
+    with no latency, a venue's book update overtakes our acks.
+    """
+
+    def __init__(self, h: Harness, bids: dict[str, int], asks: dict[str, int]) -> None:
+        self.h = h
+        self.others = {"0": bids, "1": asks}
+        self.ours: dict[str, tuple[str, str, int]] = {}  # cid -> (side 0/1, px, qty)
+        self.t = 0
+
+    def _book(self) -> RawMessage:
+        self.t += 1
+        d, tm = "20261123", f"09:00:{self.t:02d}.000000"
+        levels: dict[tuple[str, str], int] = {}
+        for side, book in self.others.items():
+            for px, q in book.items():
+                levels[(side, px)] = levels.get((side, px), 0) + q
+        for side, px, q in self.ours.values():
+            levels[(side, px)] = levels.get((side, px), 0) + q
+        entries: list[tuple[int, str]] = []
+        for (side, px), q in levels.items():
+            entries += [(269, side), (270, px), (271, str(q)), (272, d), (273, tm)]
+        return _msg("W", [(262, "md"), (55, "ABC"), (268, str(len(levels))), *entries])
+
+    def round(self) -> int:
+        """One exchange; how many orders the quoter had sent."""
+        sent = self.h.wire.take()
+        acks: list[RawMessage] = []
+        ts = f"20261123-09:00:{self.t:02d}.500000"
+        for m in sent:
+            v = m.values
+            side = "0" if v[54] == "1" else "1"
+            common = [(17, "e"), (54, v[54]), (14, "0"), (6, "0"), (60, ts)]
+            if m.msg_type == "D":
+                self.ours[v[11]] = (side, v[44], int(Decimal(v[38])))
+                body = [(37, "V" + v[11]), (11, v[11]), (150, "0"), (39, "0"), (151, v[38])]
+            elif m.msg_type == "G":
+                del self.ours[v[41]]
+                self.ours[v[11]] = (side, v[44], int(Decimal(v[38])))
+                body = [(37, "V"), (11, v[11]), (41, v[41]), (150, "5"), (39, "0")]
+                body += [(151, v[38]), (38, v[38]), (44, v[44])]
+            else:  # F
+                self.ours.pop(v[41], None)
+                body = [(37, "V"), (11, v[11]), (41, v[41]), (150, "4"), (39, "4"), (151, "0")]
+            acks.append(_msg("8", body + common))
+        self.h.feed(self._book())
+        for a in acks:
+            self.h.feed(a)
+        return len(sent)
+
+
+def _chase(exclude_own: bool) -> tuple[list[int], list[tuple[str, ...]]]:
+    cfg = _config(
+        pricing={"fair_value": "microprice", "spread": {"model": "fixed", "spread_ticks": 10}},
+        ladder={"levels": 1, "qty": "100"},
+        requote={"tolerance_ticks": 0},
+    )
+    h = Harness(cfg)
+    h.eng.exclude_own = exclude_own
+    # a heavy offer: microprice 99.92, so our 10-tick quote improves the offer only
+    venue = MiniVenue(h, {"99.90": 100}, {"100.10": 900})
+    h.feed(venue._book())
+    counts, quotes = [], []
+    for _ in range(12):
+        counts.append(venue.round())
+        quotes.append(tuple(sorted(px for _, px, _ in venue.ours.values())))
+    return counts, quotes
+
+
+def test_fair_value_leaves_our_own_orders_out_and_does_not_chase_them() -> None:
+    counts, quotes = _chase(exclude_own=True)
+    # the first quote (around the others' microprice 99.92) is placed, and kept:
+    # the book showing it before the acks does not move the fair value
+    assert counts[0] == 2 and sum(counts[1:]) == 0
+    assert quotes[-1] == ("99.87", "99.97")
+    # counting our own orders in the microprice, the quote walks up after itself
+    counts_in, quotes_in = _chase(exclude_own=False)
+    assert sum(1 for c in counts_in[1:] if c) >= 3
+    assert max(Decimal(px) for q in quotes_in for px in q) >= Decimal("100.00")

@@ -12,6 +12,7 @@ from quoter.fix.dictionary import Dictionary
 from quoter.fix.validation import validate
 from quoter.intents import Instrument
 from quoter.marketdata import (
+    BookView,
     MarketData,
     market_data_request,
     parse_security_status,
@@ -146,3 +147,21 @@ def test_extension_does_not_touch_the_builtin_dictionary() -> None:
     quoter_dictionary()
     assert 20001 not in Dictionary.fix44().fields
     assert 1023 not in Dictionary.fix44().messages["X"].groups[268].members
+
+
+def test_top_excluding_our_own_orders() -> None:
+    book = BookView(Instrument("ABC", Decimal("0.01"), Decimal(1)))
+    book.bids.update({9999: 300, 9998: 500, 9990: 50})
+    book.asks.update({10001: 100, 10002: 400, 10010: 70})
+    # we rest 300 at 99.99 (the whole level) and 40 at 100.01
+    top = book.top_excluding({9999: 300}, {10001: 40})
+    assert (top.bid_ticks, top.bid_lots, top.ask_ticks, top.ask_lots) == (9998, 500, 10001, 60)
+    # nothing of ours: the plain top
+    assert book.top_excluding({}, {}) == book.top()
+    # more of ours than the level shows (a change in flight): never below zero, skipped
+    top = book.top_excluding({9999: 900, 9998: 500}, {10001: 100, 10002: 100, 10009: 5})
+    assert (top.bid_ticks, top.bid_lots, top.ask_ticks, top.ask_lots) == (9990, 50, 10002, 300)
+    # a side made only of our orders is empty for fair value
+    only_ours = book.top_excluding({9999: 300, 9998: 500, 9990: 50}, {})
+    assert only_ours.bid_ticks is None and only_ours.bid_lots == 0
+    assert only_ours.ask_ticks == 10001 and only_ours.ask_lots == 100

@@ -290,3 +290,62 @@ def test_a_side_moving_alone_keeps_the_pair_within_the_target_width() -> None:
     sent = wire.take()
     assert [(m.msg_type, m.values[54], m.values[44]) for m in sent] == [("G", "1", "99.96")]
     assert ask_id in om.orders
+
+
+def test_own_lots_count_in_flight_orders_and_what_the_book_may_still_show() -> None:
+    om, wire, _ = _manager()
+    # sent, not yet acknowledged: already ours (the venue's book may show it first)
+    om.reconcile("ABC", Ladder(((9990, 100),), ((10010, 100),)), T0)
+    assert om.own_lots("ABC") == ({9990: 100}, {10010: 100})
+    ids = []
+    for m in wire.take():
+        cid = m.values[11]
+        om.on_execution_report(
+            _er(order_id="V" + cid, cl=cid, et="0", status="0", leaves="100", cum="0"), T0
+        )
+        ids.append(cid)
+    bid_id, ask_id = ids
+    assert om.own_lots("ABC") == ({9990: 100}, {10010: 100})
+    # a replace in flight: both the old and the new terms may be in the book
+    om.reconcile("ABC", Ladder(((9995, 100),), ((10010, 100),)), T0 + 1)
+    (g,) = wire.take()
+    assert om.own_lots("ABC") == ({9990: 100, 9995: 100}, {10010: 100})
+    # replaced: the old price stays ours until the next book update shows it gone
+    om.on_execution_report(
+        _er(cl=g.values[11], orig=bid_id, et="5", status="0", leaves="100", cum="0"), T0 + 2
+    )
+    assert om.own_lots("ABC") == ({9990: 100, 9995: 100}, {10010: 100})
+    om.book_updated("XYZ")  # another symbol's book: nothing changes
+    assert om.own_lots("ABC")[0] == {9990: 100, 9995: 100}
+    om.book_updated("ABC")
+    assert om.own_lots("ABC") == ({9995: 100}, {10010: 100})
+    # a fill: the filled lots until the book shows the trade, the rest while resting
+    om.on_execution_report(
+        _er(cl=ask_id, et="F", status="1", last_qty="40", last_px="100.10", leaves="60", cum="40"),
+        T0 + 3,
+    )
+    assert om.own_lots("ABC")[1] == {10010: 100}
+    om.book_updated("ABC")
+    assert om.own_lots("ABC")[1] == {10010: 60}
+    # being cancelled: still ours (until confirmed); cancelled: until the next update
+    assert om.cancel(om.orders[ask_id], T0 + 4)
+    assert om.own_lots("ABC")[1] == {10010: 60}
+    (f,) = wire.take()
+    om.on_execution_report(
+        _er(cl=f.values[11], orig=ask_id, et="4", status="4", leaves="0", cum="40"), T0 + 5
+    )
+    assert om.own_lots("ABC")[1] == {10010: 60}
+    om.book_updated("ABC")
+    assert om.own_lots("ABC") == ({9995: 100}, {})
+    # same price, smaller size: the difference is what may still show
+    om.reconcile("ABC", Ladder(((9995, 40),), ()), T0 + 6)
+    (g2,) = wire.take()
+    assert g2.values[44] == "99.95" and om.own_lots("ABC")[0] == {9995: 100}
+    om.on_execution_report(
+        _er(cl=g2.values[11], orig=g.values[11], et="5", status="0", leaves="40", cum="0"), T0 + 7
+    )
+    assert om.own_lots("ABC")[0] == {9995: 100}
+    om.book_updated("ABC")
+    assert om.own_lots("ABC")[0] == {9995: 40}
+    om.on_disconnect()
+    assert om.own_lots("ABC") == ({}, {})
