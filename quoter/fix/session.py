@@ -171,7 +171,7 @@ class Session:
         self._hdr_mid = f"\x01{T.SENDER_COMP_ID}={config.sender_comp_id}\x01{T.SENDING_TIME}="
         self._hdr_end = f"\x01{T.TARGET_COMP_ID}={config.target_comp_id}\x01"
         self._time_unit_ns = _PRECISION_UNIT_NS.get(config.sending_time_precision, 1)
-        self._time_key = -1
+        self._time_key: int | None = None
         self._time_text = ""
         self._reset_connection_state()
 

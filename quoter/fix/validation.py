@@ -315,7 +315,11 @@ def _learn_shape(msg: RawMessage, dd: Dictionary, tags: tuple[int, ...]) -> None
             seen[key] = _COMPILE_AFTER + 1  # never compilable
             return
         parts.append(f"{tag}=({pattern})\x01")
-    matcher = re.compile("".join(parts)).fullmatch
+    try:
+        matcher = re.compile("".join(parts)).fullmatch
+    except (re.error, RecursionError):  # never expected; the plain path still works
+        seen[key] = _COMPILE_AFTER + 1
+        return
     memo.compiled += 1
     shapes = memo.shapes.setdefault(msg.msg_type, [])
     shapes.insert(0, (matcher, tags))

@@ -179,3 +179,23 @@ def test_daily_reset_starts_a_new_sequence_once_the_boundary_passed() -> None:
     store.set_next_sender_seq(5)
     ini.connection_made()  # same day: no second reset
     assert _frames(ini.data_to_send())[0].values[34] == "5"
+
+
+def test_sent_frames_match_encode_and_sending_time_follows_the_clock() -> None:
+    for precision, step in (("ms", 1_000_000), ("us", 1000), ("s", S), ("ns", 1)):
+        clock = Clock()
+        cfg = SessionConfig("Q", "V", sending_time_precision=precision)  # type: ignore[arg-type]
+        s = Session(cfg, BaseApplication(), MemoryStore(), clock)
+        s.received_logon = s.sent_logon = True
+        body = [(11, "C1"), (55, "X")]
+        for now in (T0, T0 + step // 2, T0 + step, T0 + step + 1, T0 - step, T0 + 86_400 * S):
+            clock.now = now
+            seq = s.send("D", body)
+            frame = s.data_to_send()
+            hdr = [(34, str(seq)), (49, "Q"), (52, format_utc(now, precision)), (56, "V")]
+            assert frame == encode("FIX.4.4", "D", hdr, body), (precision, now)
+        clock.now = T0 + 3 * step
+        s.send("D", body, header=[(115, "ONBEHALF"), (43, "Y")])
+        extra = [(34, "7"), (43, "Y"), (49, "Q"), (52, format_utc(T0 + 3 * step, precision))]
+        extra += [(56, "V"), (115, "ONBEHALF")]
+        assert s.data_to_send() == encode("FIX.4.4", "D", extra, body)
