@@ -215,7 +215,7 @@ ShapeMatcher = tuple[Callable[[str], "re.Match[str] | None"], tuple[int, ...]]
 class ValidationMemo:
     """What `quoter.fix.validation` remembers about one dictionary: the
     structural outcome per (msg type, tag sequence), how often each valid shape
-    was seen, the compiled matchers per message type (most recent first) and
+    was seen, the compiled matchers per message type (last matched first) and
     how many have been compiled (bounded, so a peer cycling through shapes
     cannot make the engine spend its time compiling)."""
 

@@ -13,12 +13,12 @@ loses nothing it has sent; "batch" also fsyncs, at most every
 loss can lose about that window; "never" leaves syncing to the OS.
 
 With "batch" and "never", records are collected in memory and handed to the
-file in one write per `flush()` (or `sync`/`close`): until a flush they only
-sat in this process's file buffer before, so a crash loses the same, but the
-hot path is a list append and the OS sees one write per batch (a write can wait
-behind a running fsync of the same file). The target sequence advances once
-per received message; its `T n` record is written once per flush, with the
-latest value.
+file in one write per `flush()` (or `sync`/`close`). Before a flush they would
+only have been in this process's file buffer anyway, so a crash loses the same
+records; but the hot path is a list append, and the OS sees one write per
+batch (a write may wait while the background fsync of the same file runs).
+The target sequence advances once per received message; its `T n` record is
+written once per flush, with the latest value.
 
 Only application messages are stored; a ResendRequest for admin messages is
 answered with a SequenceReset-GapFill, as the FIX spec asks.

@@ -227,13 +227,14 @@ def validate(msg: RawMessage, dd: Dictionary) -> Rejection | None:
     return None
 
 
-# Shape matchers: how many per message type (tried most recent first), and
-# after how many valid sightings a shape is worth compiling (a regex costs
-# about as much as a hundred messages, so one-off shapes never pay it).
+# Shape matchers: how many per message type (the last one matched is tried
+# first), and after how many valid sightings a shape is worth compiling (a
+# regex takes 0.5-1.5 ms to compile, the price of some hundreds of messages,
+# so one-off shapes never pay it).
 _SHAPES_PER_TYPE = 8
 _COMPILE_AFTER = 2
 _MAX_SIGHTINGS = 4096
-_MAX_COMPILED = 512  # per dictionary; a regex takes ~0.5-1 ms to compile
+_MAX_COMPILED = 512  # per dictionary
 
 
 def _value_pattern(dd: Dictionary, tag: int) -> str | None:
