@@ -91,6 +91,18 @@ class ObligationClamp:
         self._tick_ratio = instrument.tick.as_integer_ratio()
         unit_px = tick_size if ms is not None and ms.unit == "ticks" and tick_size else Decimal(1)
         self._unit_ratio = unit_px.as_integer_ratio()
+        # memo of the spread fix, a pure function of (bid, ask, stressed[, market]):
+        # the same few quotes recur as the market moves back and forth
+        self._needs_market = (
+            ms is not None
+            and ms.unit not in ("abs", "ticks")
+            and (ms.reference not in ("own_mid", "bid", "ask"))
+        )
+        self._spread_memo: dict[
+            tuple[int, int, bool, tuple[int, int] | None], tuple[int, int, ClampAction | None]
+        ] = {}
+        # the quantity minimum does not depend on the price: once per stress flag
+        self._min_qty_lots: dict[bool, int] = {}
 
     # ---- spread --------------------------------------------------------------------
 
@@ -173,7 +185,10 @@ class ObligationClamp:
         mult = self._stress_size if stressed else Decimal(1)
         inst = self.instrument
         if mz.qty is not None:
-            return _ceil_div(mz.qty * mult, inst.lot)
+            n = self._min_qty_lots.get(stressed)
+            if n is None:
+                n = self._min_qty_lots[stressed] = _ceil_div(mz.qty * mult, inst.lot)
+            return n
         assert mz.notional is not None
         if px_ticks <= 0:
             return 0
@@ -193,20 +208,13 @@ class ObligationClamp:
         bids, asks = list(ladder.bids), list(ladder.asks)
         if bids and asks and self.terms.max_spread is not None:
             b, a = bids[0][0], asks[0][0]
-            if not self._buffered_ok(b, a, stressed, market):
-                nb, na = self._narrow_buffered(b, a, stressed, market)
-                if self.spread_ok(nb, na, stressed=stressed, market=market):
-                    detail = f"spread {a - b} -> {na - nb} ticks"
-                    if stressed:
-                        detail += " (stressed)"
-                    actions.append(ClampAction("spread", None, detail))
+            nb, na, action = self._spread_fix(b, a, stressed, market)
+            if action is not None:
+                actions.append(action)
+                if action.kind == "spread":
                     db, da = nb - b, a - na
                     bids = [(px + db, q) for px, q in bids]
                     asks = [(px - da, q) for px, q in asks]
-                else:
-                    actions.append(
-                        ClampAction("unmeetable", None, f"max spread unmeetable at {b}/{a} ticks")
-                    )
         if self.terms.min_size is not None:
             if bids:
                 need = self.min_lots(bids[0][0], stressed=stressed)
@@ -221,6 +229,30 @@ class ObligationClamp:
         if not actions:
             return ClampResult(ladder, ())
         return ClampResult(Ladder(tuple(bids), tuple(asks)), tuple(actions))
+
+    def _spread_fix(
+        self, b: int, a: int, stressed: bool, market: tuple[int, int] | None
+    ) -> tuple[int, int, ClampAction | None]:
+        """(bid, ask, what was done): the quote made valid for the max spread (memoised)."""
+        key = (b, a, stressed, market if self._needs_market else None)
+        hit = self._spread_memo.get(key)
+        if hit is not None:
+            return hit
+        result: tuple[int, int, ClampAction | None] = (b, a, None)
+        if not self._buffered_ok(b, a, stressed, market):
+            nb, na = self._narrow_buffered(b, a, stressed, market)
+            if self.spread_ok(nb, na, stressed=stressed, market=market):
+                detail = f"spread {a - b} -> {na - nb} ticks"
+                if stressed:
+                    detail += " (stressed)"
+                result = (nb, na, ClampAction("spread", None, detail))
+            else:
+                unmeetable = f"max spread unmeetable at {b}/{a} ticks"
+                result = (b, a, ClampAction("unmeetable", None, unmeetable))
+        if len(self._spread_memo) >= 4096:
+            self._spread_memo.clear()
+        self._spread_memo[key] = result
+        return result
 
     def _buffered_ok(self, b: int, a: int, stressed: bool, market: tuple[int, int] | None) -> bool:
         """Valid now, and still valid with either side `buffer_ticks` further out."""

@@ -63,6 +63,17 @@ __all__ = [
 ]
 
 
+# 35=X entry fields -> position in the entry being read (`MarketData.on_incremental`)
+_X_SLOTS = {
+    MD_UPDATE_ACTION: 0,
+    MD_ENTRY_TYPE: 1,
+    MD_ENTRY_PX: 2,
+    MD_ENTRY_SIZE: 3,
+    SYMBOL: 4,
+    MD_ENTRY_DATE: 5,
+    MD_ENTRY_TIME: 6,
+}
+
 _TRADING_STATUS = {"17": "open", "2": "halt", "21": "auction", "18": "closed"}
 
 
@@ -268,9 +279,10 @@ def _best_others(
     """(price, lots) of the best level of `side` once `own` is taken out; (None, 0) if none."""
     if not side:
         return None, 0
-    if not own:
-        px = pick(1, side)[0]
-        return px, side[px]
+    px = max(side) if pick is heapq.nlargest else min(side)
+    rest = side[px] - own.get(px, 0)
+    if rest > 0:  # the usual case: the best level is not only ours
+        return px, rest
     for px in pick(len(own) + 1, side):  # best first
         rest = side[px] - own.get(px, 0)
         if rest > 0:
@@ -348,59 +360,64 @@ class MarketData:
     def on_incremental(self, msg: RawMessage) -> list[str]:
         """Apply a 35=X; returns the subscribed symbols it touched, in first-touch order."""
         touched: list[str] = []
-        books = self.books
-        action = kind = px = qty = sym = date = tm = None
-        started = False
-        seen_time: tuple[str | None, str | None] = (None, None)
-
-        def flush() -> None:
-            nonlocal seen_time
-            if not started or sym is None:
-                return
-            book = books.get(sym)
-            if book is None or kind is None:
-                return
-            if kind == "2":
-                if px is not None:
-                    book.last_px_ticks = book.ticks(px)
-            elif kind in ("0", "1") and px is not None:
-                side = book.bids if kind == "0" else book.asks
-                p = book.ticks(px)
-                if action == "2" or qty is None:
-                    side.pop(p, None)
-                else:
-                    q = book.lots(qty)
-                    if q > 0:
-                        side[p] = q
-                    else:
-                        side.pop(p, None)
-            else:
-                return
-            if sym not in touched:
-                touched.append(sym)
-            if (date, tm) != seen_time:  # entries of one message mostly share a time
-                seen_time = (date, tm)
-                self._advance(_entry_ts(date, tm))
-
+        slots = _X_SLOTS
+        # the entry being read: action, type, px, size, symbol, date, time (the symbol
+        # carries over to the next entry when that one omits it)
+        cur: list[str | None] | None = None
+        sym: str | None = None  # a Symbol before the first entry applies to it
+        seen: tuple[str | None, str | None] = (None, None)
         for tag, value in msg.fields:
-            if tag == MD_UPDATE_ACTION:
-                flush()
-                started = True
-                action, kind, px, qty, date, tm = value, None, None, None, None, None
-            elif tag == MD_ENTRY_TYPE:
-                kind = value
-            elif tag == MD_ENTRY_PX:
-                px = value
-            elif tag == MD_ENTRY_SIZE:
-                qty = value
-            elif tag == SYMBOL:
+            i = slots.get(tag)
+            if i is None:
+                continue
+            if i == 0:  # MDUpdateAction starts an entry
+                if cur is not None:
+                    seen = self._apply_entry(cur, touched, seen)
+                    sym = cur[4]
+                cur = [value, None, None, None, sym, None, None]
+            elif cur is not None:
+                cur[i] = value
+            elif i == 4:
                 sym = value
-            elif tag == MD_ENTRY_DATE:
-                date = value
-            elif tag == MD_ENTRY_TIME:
-                tm = value
-        flush()
+        if cur is not None:
+            self._apply_entry(cur, touched, seen)
         return touched
+
+    def _apply_entry(
+        self,
+        entry: list[str | None],
+        touched: list[str],
+        seen: tuple[str | None, str | None],
+    ) -> tuple[str | None, str | None]:
+        """Apply one 35=X entry; returns the (date, time) last used to advance venue time."""
+        action, kind, px, qty, sym, date, tm = entry
+        if sym is None or kind is None:
+            return seen
+        book = self.books.get(sym)
+        if book is None:
+            return seen
+        if kind == "2":
+            if px is not None:
+                book.last_px_ticks = book.ticks(px)
+        elif (kind == "0" or kind == "1") and px is not None:
+            side = book.bids if kind == "0" else book.asks
+            p = book.ticks(px)
+            if action == "2" or qty is None:
+                side.pop(p, None)
+            else:
+                q = book.lots(qty)
+                if q > 0:
+                    side[p] = q
+                else:
+                    side.pop(p, None)
+        else:
+            return seen
+        if sym not in touched:
+            touched.append(sym)
+        if (date, tm) != seen:  # entries of one message mostly share a time
+            self._advance(_entry_ts(date, tm))
+            return (date, tm)
+        return seen
 
     def on_transact_time(self, msg: RawMessage) -> None:
         """Advance venue time from a message's TransactTime(60), if any."""

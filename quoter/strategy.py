@@ -97,7 +97,16 @@ def ladder_spec(ladder: LadderConfig, instrument: Instrument) -> LadderSpec:
 class SymbolStrategy:
     """One symbol's pricing state (volatility) and its desired ladder."""
 
-    __slots__ = ("_pricing", "_spec", "_tick", "_tick_f", "instrument", "last_fair_px", "vol")
+    __slots__ = (
+        "_ladders",
+        "_pricing",
+        "_spec",
+        "_tick",
+        "_tick_f",
+        "instrument",
+        "last_fair_px",
+        "vol",
+    )
 
     def __init__(
         self, instrument: Instrument, pricing: PricingConfig, ladder: LadderConfig
@@ -109,6 +118,8 @@ class SymbolStrategy:
         self._spec = ladder_spec(ladder, instrument)
         self.vol = EwmaVolatility(pricing.volatility)
         self.last_fair_px: float | None = None
+        # laid-out ladders by best (bid, ask) ticks: immutable, and the same few recur
+        self._ladders: dict[tuple[int, int], Ladder] = {}
 
     def observe(self, ts_ns: int, fair_px: float) -> None:
         """Feed one fair-value observation to the volatility estimator."""
@@ -142,4 +153,10 @@ class SymbolStrategy:
         if b < 1:  # a price must stay positive: keep the width, move up
             a += 1 - b
             b = 1
-        return build_ladder(b, a, self._spec)
+        ladders = self._ladders
+        ladder = ladders.get((b, a))
+        if ladder is None:
+            if len(ladders) >= 4096:
+                ladders.clear()
+            ladder = ladders[(b, a)] = build_ladder(b, a, self._spec)
+        return ladder
