@@ -179,6 +179,13 @@ class QuoterEngine(BaseApplication):
             max_msgs_per_s=config.venue.max_msgs_per_s,
             id_prefix=prefix,
         )
+        # own-order tracking for fair value (`_others_top`), when the manager has it
+        self._own_lots: Callable[[str], tuple[dict[int, int], dict[int, int]]] | None = getattr(
+            self.orders, "own_lots", None
+        )
+        self._book_updated: Callable[[str], None] | None = getattr(
+            self.orders, "book_updated", None
+        )
         self.inventory = Inventory({i.symbol: i.delta_weight for i in instruments})
         self.strategies = {
             s.symbol: SymbolStrategy(s.instrument, config.pricing, config.ladder)
@@ -376,9 +383,8 @@ class QuoterEngine(BaseApplication):
     def on_market(self, symbol: str) -> None:
         """One book update used: publish it, update the reference, requote dependents."""
         book = self.md.books[symbol]
-        book_updated = getattr(self.orders, "book_updated", None)  # own-order tracking
-        if book_updated is not None:
-            book_updated(symbol)
+        if self._book_updated is not None:  # own-order tracking: the book shows what left
+            self._book_updated(symbol)
         top = book.top()
         inst = book.instrument
         self.stats["market_updates"] += 1
@@ -431,10 +437,8 @@ class QuoterEngine(BaseApplication):
         someone else's liquidity (that replaced forever at one instant).
         """
         book = self.md.books[symbol]
-        if not self.exclude_own or symbol not in self.strategies:
-            return book.top()
-        own_lots = getattr(self.orders, "own_lots", None)
-        if own_lots is None:  # an order manager that cannot tell: the plain book
+        own_lots = self._own_lots  # None: a manager that cannot tell (the plain book)
+        if not self.exclude_own or own_lots is None or symbol not in self.strategies:
             return book.top()
         own_bids, own_asks = own_lots(symbol)
         return book.top_excluding(own_bids, own_asks)

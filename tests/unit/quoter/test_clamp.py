@@ -215,3 +215,24 @@ def test_buffer_that_cannot_fit_falls_back_to_the_plain_limit() -> None:
     assert _mask(out, tiny) == 0
     with pytest.raises(ValueError, match="buffer_ticks"):
         ObligationClamp(tiny, STATES, ABC, TICK, buffer_ticks=-1)
+
+
+def test_one_clamp_reused_gives_what_a_fresh_one_gives() -> None:
+    # the clamp memoises its spread fix: reuse across quotes, stress flags and markets
+    # must answer exactly like a fresh clamp (market_mid: the market is part of the key)
+    rng = random.Random(11)
+    for terms in (
+        BPS20,
+        Terms(max_spread=MaxSpread(Decimal(10), "bps", "market_mid")),
+        Terms(max_spread=MaxSpread(Decimal(7), "ticks"), min_size=MinSize(qty=Decimal(33))),
+    ):
+        reused = _clamp(terms)
+        for _ in range(400):
+            b = 10_000 - rng.randrange(1, 40)
+            a = 10_000 + rng.randrange(1, 40)
+            lad = Ladder(((b, rng.randrange(1, 200)),), ((a, rng.randrange(1, 200)),))
+            stressed = rng.random() < 0.3
+            m = 10_000 + rng.randrange(-30, 30)
+            market = (m - rng.randrange(1, 5), m + rng.randrange(1, 5))
+            got = reused.apply(lad, stressed=stressed, market=market)
+            assert got == _clamp(terms).apply(lad, stressed=stressed, market=market)
