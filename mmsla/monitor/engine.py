@@ -4,11 +4,15 @@ Per symbol it keeps an obligation-engine `StreamingEvaluator` (the same
 `validity_mask` and day bookkeeping as `mmsla check`) and, per micro-batch:
 
 - appends the batch's quote/market rows to the evaluator and computes the reason
-  mask at every event instant in one vectorised `segment_mask` call (O(1) per event);
-- walks the instants (and the eligibility edges between them: window start/end,
-  clock exclusions, local midnight) to open and close live breaches;
-- every `recheck_events` events or `recheck_s` of event time re-evaluates the day
-  so far (O(day)) for `budget_warning`, `daily_fail_certain`, `obligation_secured`;
+  mask at every event instant in one vectorised `segment_mask` call (O(1) per event),
+  or, for a batch of a few instants, looks them up in a per-symbol memo keyed by
+  (quote row, stressed) when no term refers to the market;
+- walks the instants where the mask or exclusion changes (and the eligibility edges
+  between them: window start/end, clock exclusions, local midnight) to open and
+  close live breaches;
+- every `recheck_events` events or `recheck_s` of event time asks the evaluator for
+  the day's presence so far (`so_far`: incremental, O(rows since the last re-check))
+  for `budget_warning`, `daily_fail_certain`, `obligation_secured`;
 - closes each trading day at its window end with the evaluator's `close_day`, the
   exact `DayResult` `mmsla check` gives for the same quote log.
 
