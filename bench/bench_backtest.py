@@ -13,6 +13,7 @@ Reading the files is not timed. Figures go to BENCHMARKS.md by hand.
 from __future__ import annotations
 
 import os
+import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -28,17 +29,22 @@ LOBSTER = SHARED / "data" / "lobster" / "LOBSTER_SampleFile_AMZN_2012-06-21_5.zi
 BINANCE = [SHARED / "data" / "binance" / f"spot_btcusdt_2024080{d}.gz" for d in (8, 9)]
 
 
-def replay_only(market: RecordedMarket) -> float:
+def replay_only(market: RecordedMarket, repeat: int = 3) -> float:
+    """Median wall time of `repeat` pure replays (a fresh venue each; building it is
+    not timed: it includes the per-recording frame diffs, a few ms)."""
     from quoter.backtest.runner import build_venue
 
-    _, replay, _ = build_venue(market)
-    t0 = time.perf_counter()
-    while True:
-        ts = replay.next_event_ns()
-        if ts is None:
-            break
-        replay.step(ts)
-    return time.perf_counter() - t0
+    times = []
+    for _ in range(repeat):
+        _, replay, _ = build_venue(market)
+        t0 = time.perf_counter()
+        while True:
+            ts = replay.next_event_ns()
+            if ts is None:
+                break
+            replay.step(ts)
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
 
 
 def with_strategy(
@@ -62,7 +68,8 @@ def main() -> None:
     secs = replay_only(amzn)
     print(
         f"strategy off (pure replay) LOBSTER AMZN level 5: {len(amzn.book):,} frames + "
-        f"{len(amzn.trades.ts_ns):,} trades in {secs:.2f} s = {n / secs:,.0f} events/s"
+        f"{len(amzn.trades.ts_ns):,} trades in {secs:.2f} s (median of 3) = "
+        f"{n / secs:,.0f} events/s"
     )
     secs, r = with_strategy(amzn, REPO / "fixtures" / "backtest" / "amzn.yaml")
     print(

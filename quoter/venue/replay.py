@@ -137,20 +137,20 @@ class ReplaySource:
         self._rng = np.random.default_rng(seed)
         self._ts: list[int] = book.ts_ns.tolist()
         self._n = len(self._ts)
-        # per side: (sign, book side, prices per frame, sizes per frame, frame diffs)
+        # per side: (sign, book side, price rows, size rows, frame diffs)
         self._rows = (
             (
                 BUY,
                 engine.book(book.symbol).bids,
-                book.bid_px.tolist(),
-                book.bid_qty.tolist(),
+                book.bid_px,
+                book.bid_qty,
                 _frame_diffs(book.bid_px, book.bid_qty),
             ),
             (
                 SELL,
                 engine.book(book.symbol).asks,
-                book.ask_px.tolist(),
-                book.ask_qty.tolist(),
+                book.ask_px,
+                book.ask_qty,
                 _frame_diffs(book.ask_px, book.ask_qty),
             ),
         )
@@ -167,7 +167,7 @@ class ReplaySource:
         self._next_trade = 0
         self._consumed: dict[tuple[int, int], int] = {}  # (side, px) -> traded since last ts
         self._book = engine.book(self.symbol)
-        self._synced: int | None = None  # last frame synced
+        self._synced = -2  # last frame synced (none yet)
         # engine.trade_count expected if only this source traded since the last sync
         self._expect_trades = engine.trade_count
         # The engine's internals this source edits replay liquidity through (one place):
@@ -313,29 +313,28 @@ class ReplaySource:
         """Make the replay liquidity equal frame k. Only entries that differ from the
         previously synced frame are visited, unless replay liquidity may have been
         traded since (see the class docstring): then the whole frame is."""
-        prev = self._synced
         engine = self.engine
         tc = engine.trade_count
-        full_sync = prev is None or tc != self._expect_trades
+        full_sync = self._synced != k - 1 or tc != self._expect_trades
         self._expect_trades = tc
         grow: list[tuple[int, BookSide, int, int]] = []
         dirty = 0
         consumed = self._consumed
         for s, side, all_px, all_qty, (offsets, shifted, op_px, op_qty) in self._rows:
-            if full_sync or prev != k - 1:
-                pxs, qtys = all_px[k], all_qty[k]
+            if full_sync:  # rare: the frame's rows straight from the recording
+                pxs, qtys = all_px[k].tolist(), all_qty[k].tolist()
                 self._remove_missing(s, side, pxs, qtys)
-                changed = list(zip(pxs, qtys, strict=True))
             else:
                 a, b = offsets[k], offsets[k + 1]
-                if shifted[k]:
-                    self._remove_missing(s, side, all_px[k], all_qty[k])
+                row = shifted[k]
+                if row is not None:
+                    self._remove_missing(s, side, row[0], row[1])
                 elif a == b:
                     continue
-                changed = list(zip(op_px[a:b], op_qty[a:b], strict=True))
+                pxs, qtys = op_px[a:b], op_qty[a:b]
             dirty |= (3 - s) >> 1
             levels = side.levels
-            for px, want in changed:
+            for px, want in zip(pxs, qtys, strict=True):
                 if want <= 0:
                     continue
                 level = levels.get(s * px)
@@ -343,7 +342,8 @@ class ReplaySource:
                     grow.append((s, side, px, want))
                     continue
                 if level.count == 1:
-                    o = next(o for o in level.orders if o.qty)
+                    dq = level.orders
+                    o = dq[0] if len(dq) == 1 else next(o for o in dq if o.qty)
                     if o.member == REPLAY:
                         # the common case: one replay chunk alone at its level. Every queue
                         # model leaves it `want`; resizing in place keeps its (irrelevant)
@@ -379,11 +379,15 @@ class ReplaySource:
         the worst price of a full frame (scrolled out of view: unknown, kept)."""
         target = {p for p, q in zip(pxs, qtys, strict=True) if q > 0}
         keys = side.keys
-        if len(target) == len(pxs):
-            floor = s * pxs[-1]  # keys are s * px: the visible range is key >= floor
-            cand = [key for key in keys[bisect_left(keys, floor) :] if s * key not in target]
-        else:
-            cand = [key for key in keys if s * key not in target]
+        # keys are s * px, best last: a full frame's visible range is key >= s * worst
+        floor = s * pxs[-1] if len(target) == len(pxs) else keys[0] if keys else 0
+        cand = []
+        for i in range(len(keys) - 1, -1, -1):
+            key = keys[i]
+            if key < floor:
+                break
+            if s * key not in target:
+                cand.append(key)
         for key in cand:
             level = side.levels.get(key)
             if level is None:
@@ -457,14 +461,15 @@ class ReplaySource:
 
 def _frame_diffs(
     px: npt.NDArray[np.int64], qty: npt.NDArray[np.int64]
-) -> tuple[list[int], list[bool], list[int], list[int]]:
+) -> tuple[list[int], list[tuple[list[int], list[int]] | None], list[int], list[int]]:
     """One side's changes between consecutive frames, computed once for the recording.
 
-    Returns (offsets, shifted, op_px, op_qty): the entries (price, size) of frame k that
-    were not in frame k - 1 are op_px/op_qty[offsets[k]:offsets[k + 1]] in frame order
-    (frame 0: all of them; empty slots included, the sync skips them); shifted[k] is
-    True when the frame's prices differ from the previous frame's (levels may have
-    gone). The per-frame sync then touches only those entries.
+    Returns (offsets, shifted, op_px, op_qty): the non-empty entries (price, size) of
+    frame k that were not in frame k - 1 are op_px/op_qty[offsets[k]:offsets[k + 1]] in
+    frame order (frame 0: all of them); shifted[k] is
+    the frame's (prices, sizes) when its prices differ from the previous frame's
+    (levels may have gone), else None. The per-frame sync then touches only those
+    entries, and only frames that shift are turned into Python lists.
     """
     n, depth = px.shape
     new = np.ones((n, depth), dtype=bool)
@@ -473,15 +478,15 @@ def _frame_diffs(
         same = (px[1:, :, None] == px[:-1, None, :]) & (qty[1:, :, None] == qty[:-1, None, :])
         new[1:] = ~same.any(axis=2)
         shifted[1:] = (px[1:] != px[:-1]).any(axis=1)
+    new &= qty > 0
     frame, slot = np.nonzero(new)  # row-major: frame order, then slot order
     offsets = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(frame, minlength=n), out=offsets[1:])
-    return (
-        offsets.tolist(),
-        shifted.tolist(),
-        px[frame, slot].tolist(),
-        qty[frame, slot].tolist(),
-    )
+    rows: list[tuple[list[int], list[int]] | None] = [None] * n
+    at = np.flatnonzero(shifted)
+    for k, p, q in zip(at.tolist(), px[at].tolist(), qty[at].tolist(), strict=True):
+        rows[k] = (p, q)
+    return offsets.tolist(), rows, px[frame, slot].tolist(), qty[frame, slot].tolist()
 
 
 def lobster_phases(halts: Sequence[tuple[int, str]]) -> list[tuple[int, TradingPhase, str]]:
