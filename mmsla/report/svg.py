@@ -150,20 +150,22 @@ def status_timeline(
         np.concatenate([[True], (fv_all[1:] != fv_all[:-1]) | (fi_all[1:] != fi_all[:-1])])
     )
     bounds = np.append(change, buckets)
-    # one path per colour (a rectangle per run as a subpath): few SVG nodes to draw
-    paths: dict[str, list[str]] = {INK: [], VALID: []}
-    for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
-        fv, fi = float(fv_all[a]), float(fi_all[a])
-        x, w = float(xs[a]), float(xs[b] - xs[a]) + 0.05
-        y = bar_top + bar_h
-        for frac, colour in ((fi, INK), (fv, VALID)):
-            if frac > 0:
-                h = bar_h * frac
-                y -= h
-                paths[colour].append(f"M{x:.2f} {y:.2f}h{w:.2f}v{h:.2f}h{-w:.2f}z")
-    for colour, parts in paths.items():
-        if parts:
-            body.append(f'<path d="{"".join(parts)}" fill="{colour}"/>')
+    # Two filled step areas, each one <path> of H/V moves (a run costs ~3 numbers instead
+    # of a rectangle subpath per run and colour): invalid from the bar's bottom up, valid
+    # stacked on it. weasyprint parses and draws path data in Python, so fewer numbers and
+    # subpaths render faster; the picture is the same runs at the same heights.
+    bottom = bar_top + bar_h
+    xb = [f"{float(x):.2f}" for x in xs[bounds]]
+    y_inv = [f"{bottom - bar_h * float(fi_all[a]):.2f}" for a in bounds[:-1].tolist()]
+    y_val = [f"{bottom - bar_h * float(fi_all[a] + fv_all[a]):.2f}" for a in bounds[:-1].tolist()]
+    runs = range(len(y_inv))
+    if fi_all.any():
+        top = "".join(f"V{y_inv[k]}H{xb[k + 1]}" for k in runs)
+        body.append(f'<path d="M{xb[0]} {bottom:.2f}{top}V{bottom:.2f}Z" fill="{INK}"/>')
+    if fv_all.any():
+        top = "".join(f"V{y_val[k]}H{xb[k + 1]}" for k in runs)
+        back = "".join(f"V{y_inv[k]}H{xb[k]}" for k in reversed(runs))
+        body.append(f'<path d="M{xb[0]} {y_inv[0]}{top}{back}Z" fill="{VALID}"/>')
     body.append(f'<text x="2" y="{bar_top + 14}" font-size="8">status</text>')
     body += _axis(ticks, t0, t1, bar_top + bar_h, bar_h)
     lx = LEFT

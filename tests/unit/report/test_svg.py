@@ -53,3 +53,45 @@ def test_charts_are_svg_with_labels() -> None:
     # the invalid half (50..100) is one black rectangle over the right half of the bar
     (black,) = re.findall(r'<path d="([^"]*)" fill="#000"/>', bar)
     assert black.count("M") == 1
+
+
+def _area_by_colour(svg: str) -> dict[str, float]:
+    """Shoelace area of each filled H/V step path (M x y, then V y / H x moves, Z)."""
+    areas: dict[str, float] = {}
+    for d, colour in re.findall(r'<path d="([^"]*)" fill="(#[0-9a-f]+)"/>', svg):
+        toks = re.findall(r"[MVHZ]|-?\d+(?:\.\d+)?", d)
+        pts: list[tuple[float, float]] = []
+        k = 0
+        while k < len(toks):
+            cmd = toks[k]
+            if cmd == "M":
+                pts.append((float(toks[k + 1]), float(toks[k + 2])))
+                k += 3
+            elif cmd == "V":
+                pts.append((pts[-1][0], float(toks[k + 1])))
+                k += 2
+            elif cmd == "H":
+                pts.append((float(toks[k + 1]), pts[-1][1]))
+                k += 2
+            else:
+                k += 1
+        area = sum(
+            x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in zip(pts, pts[1:] + pts[:1], strict=True)
+        )
+        areas[colour] = abs(area) / 2
+    return areas
+
+
+def test_status_timeline_areas_are_the_time_shares() -> None:
+    # valid 0..30, invalid 30..40, nothing (excluded) 40..60, valid 60..100
+    starts = np.asarray([0, 30, 60], np.int64)
+    ends = np.asarray([30, 40, 100], np.int64)
+    bar = status_timeline(
+        "s", 0, 100, starts, ends, np.asarray([True, False, True]), [], buckets=20
+    )
+    areas = _area_by_colour(bar)
+    plot_w, bar_h = 680 - 56 - 12, 22.0
+    assert abs(areas["#000"] - 0.10 * plot_w * bar_h) < 1.0
+    assert abs(areas["#9a9a9a"] - 0.70 * plot_w * bar_h) < 1.0
+    # one path per colour however many runs
+    assert bar.count('fill="#000"/>') == 1 and bar.count('fill="#9a9a9a"/>') == 1
