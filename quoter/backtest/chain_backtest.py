@@ -47,7 +47,14 @@ from quoter.intents import Instrument
 from quoter.pricing.chain import analyse_expiry
 from quoter.pricing.option_quotes import ChainQuoteSpec
 
-__all__ = ["ChainBacktestConfig", "ChainBacktestResult", "ChainDay", "run_chain_backtest"]
+__all__ = [
+    "ChainBacktestConfig",
+    "ChainBacktestResult",
+    "ChainDay",
+    "chain_report",
+    "format_chain_report",
+    "run_chain_backtest",
+]
 
 F64 = npt.NDArray[np.float64]
 _DAY_NS = 86_400_000_000_000
@@ -253,3 +260,50 @@ def run_chain_backtest(
         if expiring:
             break
     return ChainBacktestResult(expiry, tuple(out), settled)
+
+
+def chain_report(result: ChainBacktestResult) -> dict[str, object]:
+    """JSON-ready figures: the totals and one row per quote date (money as strings)."""
+    return {
+        "expiry": result.expiry,
+        "settled": result.settled,
+        "fills": result.fills,
+        "pnl": str(result.pnl),
+        "days": [
+            {
+                "date": d.date,
+                "underlying": str(d.underlying),
+                "bought": d.bought,
+                "sold": d.sold,
+                "hedge_qty": str(d.hedge_qty),
+                "contracts_held": d.contracts_held,
+                "underlying_held": str(d.underlying_held),
+                "delta": d.delta,
+                "gamma": d.gamma,
+                "vega_per_pt": d.vega_per_pt,
+                "pnl": str(d.pnl),
+                "quoted": d.quoted,
+                "vega_blocked": d.vega_blocked,
+            }
+            for d in result.days
+        ],
+    }
+
+
+def format_chain_report(result: ChainBacktestResult) -> str:
+    """A plain-text table of `chain_report` (PnL rounded to cents for reading)."""
+    cent = Decimal("0.01")
+    head = (
+        f"{'date':<10} {'underlying':>10} {'bought':>6} {'sold':>5} {'hedge':>8} "
+        f"{'held':>5} {'delta':>8} {'vega/pt':>10} {'pnl':>14} {'quoted':>6} {'blocked':>7}"
+    )
+    lines = [f"expiry {result.expiry}", head]
+    for d in result.days:
+        lines.append(
+            f"{d.date:<10} {d.underlying:>10} {d.bought:>6} {d.sold:>5} {d.hedge_qty:>8} "
+            f"{d.contracts_held:>5} {d.delta:>8.1f} {d.vega_per_pt:>10.0f} "
+            f"{d.pnl.quantize(cent):>14} {d.quoted:>6} {d.vega_blocked:>7}"
+        )
+    end = "settled at intrinsic" if result.settled else "not settled (expiry date not in the data)"
+    lines.append(f"fills {result.fills}, pnl {result.pnl.quantize(cent)}, {end}")
+    return "\n".join(lines)

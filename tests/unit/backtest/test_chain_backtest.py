@@ -80,3 +80,20 @@ def test_bad_input_is_refused() -> None:
         run_chain_backtest([day1, other])
     with pytest.raises(ValueError, match="share a quote date"):
         run_chain_backtest([day1, snapshot("2018-01-02", 29)])
+
+
+def test_report_is_json_ready_and_the_table_has_a_row_per_day() -> None:
+    import json
+
+    from quoter.backtest.chain_backtest import chain_report, format_chain_report
+
+    day1 = snapshot("2018-01-02", 29)
+    day2 = snapshot("2018-01-03", 28)
+    day2.bid[ATM_CALL], day2.ask[ATM_CALL] = 0.05, 0.10
+    r = run_chain_backtest([day1, day2, snapshot("2018-01-31", 0, spot=103.0)])
+    data = json.loads(json.dumps(chain_report(r)))
+    assert data["fills"] == 1 and Decimal(data["pnl"]) == r.pnl
+    assert [d["date"] for d in data["days"]] == ["2018-01-02", "2018-01-03", "2018-01-31"]
+    text = format_chain_report(r).splitlines()
+    assert len(text) == 2 + 3 + 1 and text[-1].startswith("fills 1, pnl ")
+    assert "settled at intrinsic" in text[-1]
