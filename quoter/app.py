@@ -3,7 +3,9 @@
 `QuoterEngine` is the synchronous core and the FIX `Application` of the session:
 every venue message is handled inside the session callback, so an order caused
 by a market update is queued in the same call (the transport writes it right
-after). Per market update used: a `market` event, the fair value, volatility
+after). Per market update used: a `market` event, the fair value (from the
+book less our own orders, resting or in flight -- `exclude_own`, on by
+default: a fair value that counts our quotes chases them), volatility
 and spread (`quoter.strategy`), the obligation clamp (`quoter.clamp`, a `risk`
 event with decision `clamped` whenever what it clamps changes), then the order
 manager (`quoter.orders`, every order through `quoter.risk`). ExecutionReports
@@ -13,6 +15,10 @@ CSV, `fill` and `position` events, the loss limit and the hedger (IOC orders on
 the hedge symbol). Venue states (35=f) become `state` events; a halted,
 auction or closed symbol is not quoted. Time: the latest venue (simulation)
 time seen is `ts_event` of everything published and `ts` of every file row.
+Events are published at once, or, with a scheduler (`set_scheduler`, as
+`QuoterApp` does with loop.call_soon), queued in order and published right
+after the orders they caused are written: encoding, journaling and the ZMQ
+send stay off the tick-to-order path; order, `seq` and content are unchanged.
 
 Control (`mmsla.events.control`): `widen` (factor >= 1, capped by the clamp),
 `pull` (symbol or `*`), `resume`, `kill` (cancel everything; no new order until

@@ -6,6 +6,8 @@
   size, delete removes it; 269=2 is a trade: last price). Venue time comes from
   MDEntryDate(272)+MDEntryTime(273) (or TransactTime 60): the simulation clock.
   MDPriceLevel(1023) is read but not needed: levels are keyed by price.
+  `BookView.top_excluding` is the best bid/offer of everyone else (our own
+  lots per price taken out, never below zero; a level entirely ours skipped).
 - `parse_security_status` reads 35=f: 326 SecurityTradingStatus (17 open,
   2 halt, 21 auction, 18 closed), 60 TransactTime and the user-defined 20001
   StressedMarket Y/N.

@@ -26,7 +26,11 @@ OrderCancelRequest (35=F). Rules:
   of `quoter.intents`; fills are returned as `mmsla.domain.Fill` for the app to
   book (inventory, risk is told here);
 - `on_disconnect`: every order is assumed gone (the venue cancels on
-  disconnect); the caller tells risk and rebuilds after logon.
+  disconnect); the caller tells risk and rebuilds after logon;
+- `own_lots`: what of the venue's book may be ours, per price -- resting, sent
+  and not yet acknowledged, being replaced or cancelled, and what the venue
+  confirmed leaving until the next book update (`book_updated`) -- so fair
+  value can leave our own quotes out without racing the venue's messages.
 
 The manager sends through a callable (the FIX session's `send`) and never reads
 a socket. Not here: pricing, the agreement clamp, inventory, hedging decisions.
