@@ -26,7 +26,7 @@ Environment:
     DEMO_SOURCE    synthetic | lobster | binance (default synthetic)
     DEMO_DATA      where the recorded data is (default ../shared/data)
     DEMO_SECONDS   wall seconds of the obligation window (default 120; the tests use ~15;
-                   a replay is cut to what the recording holds)
+                   a replay's window ends with the recording at the latest)
     DEMO_SPEED     simulated seconds per wall second (default 60 synthetic, 30 lobster,
                    5 binance)
     DEMO_OUT       output directory (default ./demo-out, wiped first)
@@ -83,7 +83,6 @@ class Plan:
     speed: int
     source: str = "synthetic"
     data: Path | None = None  # where the recorded data is (None = ../shared/data)
-    wall_s_given: bool = True  # False: a replay uses as much of the recording as fits
 
     @property
     def sim_s(self) -> float:
@@ -170,21 +169,17 @@ def _find(plan: Plan, sub: str, patterns: tuple[str, ...], what: str) -> list[Pa
 
 
 def _window(plan: Plan, first_ns: int, last_ns: int, round_s: int) -> tuple[int, int]:
-    """Window [start, end): after the pre-open, rounded up to `round_s`, for `sim_s` seconds
-    or (when DEMO_SECONDS was not given, or the recording is shorter) to the recording's end."""
+    """Window [start, end): after the pre-open, rounded up to `round_s`, for `sim_s` seconds,
+    cut to the recording's last whole second when the recording ends sooner."""
     step = round_s * NS
     start = -(-(first_ns + int(PRE_OPEN_WALL_S * plan.speed * NS)) // step) * step
     last = last_ns // NS * NS  # whole seconds: the agreement's window is HH:MM:SS
-    end = start + int(plan.sim_s * NS)
-    if end > last:
-        if plan.wall_s_given and plan.source != "binance":
-            raise DemoInputError(
-                f"DEMO_SECONDS x DEMO_SPEED = {plan.sim_s:.0f} simulated s does not fit the "
-                f"recording after the pre-open ({max(0, last - start) // NS} s left)"
-            )
-        end = last
+    end = min(start + int(plan.sim_s * NS), last)
     if end - start < 60 * NS:
-        raise DemoInputError("the recording is too short for a window of a minute")
+        raise DemoInputError(
+            "the obligation window must last at least a simulated minute: raise "
+            "DEMO_SECONDS x DEMO_SPEED (or the recording ends too soon after the pre-open)"
+        )
     return start, end
 
 
@@ -756,7 +751,6 @@ def plan_from_env() -> Plan:
     source = os.environ.get("DEMO_SOURCE", "synthetic").strip().lower() or "synthetic"
     if source not in SOURCES:
         raise DemoInputError(f"DEMO_SOURCE must be one of {', '.join(SOURCES)}: {source!r}")
-    given = "DEMO_SECONDS" in os.environ
     try:
         wall_s = float(os.environ.get("DEMO_SECONDS", "120"))
         speed = int(os.environ.get("DEMO_SPEED", str(DEFAULT_SPEED[source])))
@@ -774,7 +768,6 @@ def plan_from_env() -> Plan:
         speed=speed,
         source=source,
         data=Path(data).expanduser().resolve() if data else None,
-        wall_s_given=given,
     )
 
 

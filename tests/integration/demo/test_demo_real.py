@@ -117,3 +117,34 @@ def test_demo_without_the_recording_fails_cleanly(tmp_path: Path) -> None:
     assert len(lines) == 1 and "no LOBSTER data found" in lines[0], proc.stderr
     assert "Traceback" not in proc.stderr
     assert not out.exists()
+
+
+def test_unknown_source_is_a_one_line_error(tmp_path: Path) -> None:
+    env = {**os.environ, "DEMO_SOURCE": "nasdaq", "DEMO_OUT": str(tmp_path / "demo")}
+    proc = subprocess.run(
+        [sys.executable, "-m", "mmsla.demo"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == (
+        "mmsla demo: DEMO_SOURCE must be one of synthetic, lobster, binance: 'nasdaq'"
+    )
+    assert not (tmp_path / "demo").exists()
+
+
+def test_replay_window_starts_after_the_pre_open_and_ends_with_the_recording() -> None:
+    from mmsla.demo import NS, PRE_OPEN_WALL_S, Plan, _window
+
+    plan = Plan(out=Path("/nonexistent"), wall_s=120, speed=30, source="lobster")
+    first = 34_200 * NS + 17_459_617  # 09:30:00.017 after local midnight (as ns)
+    start, end = _window(plan, first, 57_599 * NS + 959_359_650, 60)
+    assert start % (60 * NS) == 0 and start >= first + int(PRE_OPEN_WALL_S * 30 * NS)
+    assert start - first < int(PRE_OPEN_WALL_S * 30 * NS) + 60 * NS
+    assert end - start == 3600 * NS  # 120 wall s at x30
+    # a recording that ends sooner cuts the window at its last whole second
+    start, end = _window(plan, first, first + 1800 * NS + 5, 60)
+    assert end == (first + 1800 * NS) // NS * NS
