@@ -473,6 +473,9 @@ class MatchingEngine:
         st.dirty |= (3 - o.side) >> 1
         if q == o.qty:
             self._remove(st, side, o)
+            del self._orders[order_id]  # filled: a later cancel must find no live order
+            if o.quote_slot is not None:
+                self._forget_quote(o)
         else:
             side.resize(o, o.qty - q)
         o.filled += q

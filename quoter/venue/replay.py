@@ -301,10 +301,6 @@ class ReplaySource:
                 before = engine.trade_count
                 events += engine.external_fill(o.order_id, take, ts, REPLAY_TAKER)
                 self._expect_trades += engine.trade_count - before
-                if not o.qty:
-                    # `MatchingEngine.external_fill` leaves a fully filled order in the
-                    # live-order index (a later cancel of it raised KeyError): drop it
-                    self._orders.pop(o.order_id, None)
                 filled = True
             if filled:  # a fill may have dropped levels (ours, or all of ours by MMP)
                 j = bisect_left(keys, key) - 1
