@@ -1,4 +1,4 @@
-"""`mmsla research`: model studies (the Avellaneda-Stoikov table, option chains, intensity).
+"""`mmsla research`: model studies (the A-S table, option chains, an options backtest, intensity).
 
 Each command reads its inputs, calls a pure function in `mmsla.research` (or the
 quoter's pricing maths, wired here in the composition root) and prints a table
@@ -46,7 +46,7 @@ def as_table_cmd(runs: int, seed: int, independent: bool, as_json: bool) -> None
         )
 
 
-def _iso_date(value: str | None) -> str | None:
+def _iso_date(value: str | None, option: str = "--date") -> str | None:
     """Accept YYYY-MM-DD or MM/DD/YYYY; return ISO or raise a one-line usage error."""
     if value is None:
         return None
@@ -57,7 +57,7 @@ def _iso_date(value: str | None) -> str | None:
             return datetime.strptime(value, fmt).strftime("%Y-%m-%d")
         except ValueError:
             continue
-    raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)", param_hint="--date")
+    raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)", param_hint=option)
 
 
 @research.command("iv-chain")
@@ -155,6 +155,73 @@ def iv_chain_cmd(data: str, date: str | None, fmt: str) -> None:
             f"median |ours - vendor| = {100 * overall.median_abs_diff:.2f} vol pt, "
             f"mean {100 * overall.mean_diff:+.2f} pt, p90 {100 * overall.p90_abs_diff:.2f} pt"
         )
+
+
+@research.command("options-backtest")
+@click.option("--data", "data", required=True, type=click.Path(dir_okay=False), help="Chain CSV.")
+@click.option("--expiry", default=None, help="The expiry to trade (YYYY-MM-DD); needed if several.")
+@click.option(
+    "--vega-limit",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="Max |book vega| per vol point, in money (multiplier included); default none.",
+)
+@click.option(
+    "--hedge-threshold",
+    type=click.FloatRange(min=0),
+    default=100.0,
+    show_default=True,
+    help="Delta-hedge the excess over this |delta| (underlying units).",
+)
+@click.option("--no-hedge", is_flag=True, help="Do not delta-hedge.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+def options_backtest_cmd(
+    data: str,
+    expiry: str | None,
+    vega_limit: float | None,
+    hedge_threshold: float,
+    no_hedge: bool,
+    fmt: str,
+) -> None:
+    """End-of-day options market making over one expiry's recorded chain snapshots.
+
+    Fills are the ones end-of-day data can show (the next snapshot trading through a
+    stale quote), so the PnL is an overnight adverse-selection stress figure.
+    """
+    from decimal import Decimal
+
+    from mmsla.errors import InputError
+    from mmsla.research.option_chain import read_chain
+    from quoter.backtest.chain_backtest import (
+        ChainBacktestConfig,
+        chain_report,
+        format_chain_report,
+        run_chain_backtest,
+    )
+
+    slices = read_chain(data)
+    expiries = sorted({s.expiry for s in slices})
+    want = _iso_date(expiry, "--expiry")
+    if want is None:
+        if len(expiries) != 1:
+            listed = ", ".join(expiries) if expiries else "none"
+            raise InputError(data, f"several expiries, pick one with --expiry ({listed})")
+        want = expiries[0]
+    chosen = [s for s in slices if s.expiry == want]
+    if not chosen:
+        raise InputError(data, f"no snapshots of expiry {want} (have {', '.join(expiries)})")
+    cfg = ChainBacktestConfig(
+        max_abs_vega_per_pt=vega_limit,
+        hedge_threshold=None if no_hedge else Decimal(str(hedge_threshold)),
+    )
+    try:
+        result = run_chain_backtest(chosen, cfg)
+    except ValueError as e:
+        raise InputError(data, str(e)) from None
+    if fmt == "json":
+        click.echo(json.dumps(chain_report(result)))
+    else:
+        click.echo(format_chain_report(result))
 
 
 @research.command("intensity")
