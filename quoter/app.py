@@ -77,6 +77,7 @@ __all__ = ["EventSink", "FillsWriter", "QuoterApp", "QuoterEngine", "Scheduler"]
 EventSink = Callable[[str, int, Mapping[str, Any]], object]
 Scheduler = Callable[[Callable[[], object]], object]  # e.g. loop.call_soon
 _NS = 1_000_000_000
+_ONE = Decimal(1)
 EXCLUDE_OWN_DEFAULT = True  # fair value leaves our own orders out (see `QuoterEngine.requote`)
 _REQUOTE_AFTER = frozenset(
     {"filled", "partially_filled", "replaced", "cancelled", "cancel_rejected"}
@@ -193,6 +194,7 @@ class QuoterEngine(BaseApplication):
             self.orders, "book_updated", None
         )
         self.inventory = Inventory({i.symbol: i.delta_weight for i in instruments})
+        self._inv_lots: dict[str, int] = {}  # position in whole lots, until the next fill
         self.strategies = {
             s.symbol: SymbolStrategy(s.instrument, config.pricing, config.ladder)
             for s in config.quoted
@@ -481,14 +483,17 @@ class QuoterEngine(BaseApplication):
         if fv is None:
             return
         strat.observe(now, fv)
-        inv_lots = int(self.inventory.position(symbol) // inst.lot)
-        widen = float(self.widen.get(symbol, self.widen.get(ALL_SYMBOLS, Decimal(1))))
+        inv_lots = self._inv_lots.get(symbol)
+        if inv_lots is None:  # (cleared by every fill)
+            inv_lots = self._inv_lots[symbol] = int(self.inventory.position(symbol) // inst.lot)
+        widen = float(self.widen.get(symbol, self.widen.get(ALL_SYMBOLS, _ONE)))
         ladder = strat.desired(fv, inv_lots, now, widen)
         clamp = self.clamps.get(symbol)
         if clamp is not None:
             stressed = state is not None and state.stressed
-            res = clamp.apply(ladder, stressed=stressed, market=book.best())
-            key = tuple((a.kind, a.side) for a in res.actions)
+            market = book.best() if clamp.needs_market else None
+            res = clamp.apply(ladder, stressed=stressed, market=market)
+            key = tuple([(a.kind, a.side) for a in res.actions]) if res.actions else ()
             if key != self._last_clamp.get(symbol, ()):
                 self._last_clamp[symbol] = key
                 self.emit(
@@ -575,6 +580,7 @@ class QuoterEngine(BaseApplication):
         f = u.fill
         assert f is not None
         self.stats["fills"] += 1
+        self._inv_lots.clear()  # positions change below
         if u.purpose is Purpose.HEDGE:
             for h, _ in self.hedgers.values():
                 if h.in_flight == u.client_id:

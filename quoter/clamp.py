@@ -91,13 +91,14 @@ class ObligationClamp:
         self._tick_ratio = instrument.tick.as_integer_ratio()
         unit_px = tick_size if ms is not None and ms.unit == "ticks" and tick_size else Decimal(1)
         self._unit_ratio = unit_px.as_integer_ratio()
-        # memo of the spread fix, a pure function of (bid, ask, stressed[, market]):
-        # the same few quotes recur as the market moves back and forth
-        self._needs_market = (
+        # whether `apply` looks at `market` at all (callers may skip computing it)
+        self.needs_market = (
             ms is not None
             and ms.unit not in ("abs", "ticks")
             and (ms.reference not in ("own_mid", "bid", "ask"))
         )
+        # memo of the spread fix, a pure function of (bid, ask, stressed[, market]):
+        # the same few quotes recur as the market moves back and forth
         self._spread_memo: dict[
             tuple[int, int, bool, tuple[int, int] | None], tuple[int, int, ClampAction | None]
         ] = {}
@@ -234,7 +235,7 @@ class ObligationClamp:
         self, b: int, a: int, stressed: bool, market: tuple[int, int] | None
     ) -> tuple[int, int, ClampAction | None]:
         """(bid, ask, what was done): the quote made valid for the max spread (memoised)."""
-        key = (b, a, stressed, market if self._needs_market else None)
+        key = (b, a, stressed, market if self.needs_market else None)
         hit = self._spread_memo.get(key)
         if hit is not None:
             return hit

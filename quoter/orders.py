@@ -95,6 +95,7 @@ __all__ = ["ManagedOrder", "OrderManager", "OrderUpdate", "SendFn"]
 SendFn = Callable[[str, Sequence[tuple[int, str]]], object]
 
 _FIX_SIDE = {Side.BUY: "1", Side.SELL: "2"}
+_NO_TEXT: dict[int, str] = {}  # (never written: a symbol without a text cache yet)
 _RESTING = frozenset(
     {
         OrderState.LIVE,
@@ -395,9 +396,13 @@ class OrderManager:
         self, o: ManagedOrder, px_ticks: int, leaves_lots: int, now_ns: int
     ) -> bool | Denied:
         """Move `o` to new terms (new open size `leaves_lots`); False when not allowed now."""
-        if o.in_flight or o.state not in (OrderState.LIVE, OrderState.PARTIALLY_FILLED):
+        state = o.state
+        # (live or partially filled, and no cancel/replace in flight; pending new is neither)
+        if o.pending_id is not None or (
+            state is not OrderState.LIVE and state is not OrderState.PARTIALLY_FILLED
+        ):
             return False
-        cid = self._next_id()
+        cid = f"{self._prefix}{next(self._ids)}"
         total = o.filled_lots + leaves_lots
         post_only = self.post_only and o.purpose is Purpose.QUOTE
         intent = ReplaceIntent(
@@ -406,27 +411,36 @@ class OrderManager:
         verdict = self.risk.check(intent, now_ns)
         if isinstance(verdict, Denied):
             return verdict
-        o.state = transition(o.state, OrderEvent.REPLACE_SENT)
+        o.state = transition(state, OrderEvent.REPLACE_SENT)
         o.pending_id, o.pending_px, o.pending_qty = cid, px_ticks, total
         o.risk_id = cid
         self.orders[cid] = o
         inst = o.instrument
+        sym = inst.symbol
+        # cached texts first (the usual case), the formatting methods on a miss
+        px_text = self._px_text.get(sym, _NO_TEXT).get(px_ticks) or self._px(inst, px_ticks)
+        qty_text = self._qty_text.get(sym, _NO_TEXT).get(total) or self._qty(inst, total)
+        last_ns, ts_text = self._ts_text
+        if last_ns != now_ns:
+            ts_text = self._transact(now_ns)
         body = [
             (ORIG_CL_ORD_ID, o.client_id),
             (CL_ORD_ID, cid),
-            (SYMBOL, inst.symbol),
+            (SYMBOL, sym),
             (SIDE, _FIX_SIDE[o.side]),
-            (TRANSACT_TIME, self._transact(now_ns)),
-            (ORDER_QTY, self._qty(inst, total)),
+            (TRANSACT_TIME, ts_text),
+            (ORDER_QTY, qty_text),
             (ORD_TYPE, "2"),
-            (PRICE, self._px(inst, px_ticks)),
+            (PRICE, px_text),
         ]
         if o.venue_id is not None:
             body.insert(0, (ORDER_ID, o.venue_id))
         if post_only:
             body.append((EXEC_INST, "6"))
         self._send("G", body)
-        self._count(now_ns)
+        self.messages_sent += 1
+        if self._max_msgs is not None:
+            self._sent.append(now_ns)
         return True
 
     def cancel(self, o: ManagedOrder, now_ns: int) -> bool:

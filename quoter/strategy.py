@@ -145,10 +145,10 @@ class SymbolStrategy:
                 fair_px, sigma, float(inventory_lots), self._tick_f, self.time_left_s(now_ns)
             )
         )
-        if p.skew is not None:
-            target = p.skew.apply(target, float(inventory_lots), self._tick_f)
         half = target.half_spread * widen
         r = target.reservation_px
+        if p.skew is not None:  # `InventorySkew.apply`, without building its target
+            r += p.skew.offset_ticks(float(inventory_lots)) * self._tick_f
         b, a = snap_quote(r - half, r + half, self._tick, p.min_width_ticks)
         if b < 1:  # a price must stay positive: keep the width, move up
             a += 1 - b
