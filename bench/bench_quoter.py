@@ -7,7 +7,9 @@ and fills file written. A second `Session` plays the venue (acceptor): it
 frames each market-data update (35=X, one level change plus a +/-1 tick mid
 move from a seeded random walk) and answers every order with its
 ExecutionReport (New / Replaced / Canceled), so the quoter keeps requoting as
-it would live. Only the quoter side is timed.
+it would live. Only the quoter side is timed. (This venue's book does not show
+our orders; the quoter still takes its own orders out of the book for fair
+value, as configured by default, so that work is in the figures.)
 
 1. Tick-to-quote: 100k updates of one symbol; for each, the time from the X
    message's bytes handed to `Session.data_received` to the resulting order
