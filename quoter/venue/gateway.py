@@ -10,8 +10,9 @@ them). Inbound (FIX 4.4, see DESIGN's venue<->quoter contract):
   part included); unknown order or refused replace -> OrderCancelReject 35=9.
 - MassQuote 35=i: per symbol, the k-th entry of that symbol in the message is
   quote level k (bid 132/134, offer 133/135; a missing or zero side withdraws
-  that level's side, an entry that fails tick/lot checks withdraws it too and
-  is reported rejected). Answered with MassQuoteAcknowledgement 35=b: 297=0
+  that level's side; an entry is all or nothing: when either side fails the
+  tick/lot checks or the engine's entry checks, neither side rests and the
+  entry is reported rejected). Answered with MassQuoteAcknowledgement 35=b: 297=0
   (5 when every entry failed) and, per entry, 299 QuoteEntryID, 55, the prices
   and sizes as received, and 368 QuoteEntryRejectReason on a rejected entry.
 - QuoteCancel 35=Z: 298=1 the symbols listed (295/55), 298=4 all quotes;
@@ -552,6 +553,8 @@ class Gateway(BaseApplication):
                                 f"entry {e.get(QUOTE_ENTRY_ID, '')}: {err.text}",
                             )
                     out.append(level)
+                if id(e) in problems:  # an entry is all or nothing: withdraw both sides
+                    bids[-1] = asks[-1] = (0, 0)
             events = self.engine.mass_quote(member, symbol, bids, asks, now)
             first = events[0] if events else None
             if type(first) is Rejected:

@@ -352,8 +352,10 @@ class MatchingEngine:
     ) -> list[Event]:
         """Replace the member's whole quote on `symbol`: entry i of each side replaces
         quote level i; qty 0 withdraws a level, levels beyond the lists are withdrawn.
-        One message for the throttle; a `QuoteStatus` per entry. An entry that keeps
-        its price and does not grow keeps its priority."""
+        One message for the throttle; a `QuoteStatus` per side and level. Level i's
+        bid and ask form one entry, all or nothing: if either fails the entry checks,
+        neither rests. An entry that keeps its price and does not grow keeps its
+        priority."""
         st = self._sym.get(symbol)
         if st is None:
             return [Rejected(ts_ns, symbol, member, RejectReason.UNKNOWN_SYMBOL)]
@@ -365,6 +367,14 @@ class MatchingEngine:
         slots = self._quotes.setdefault((member, symbol), {})
         wanted = {(BUY, i): e for i, e in enumerate(bids)}
         wanted.update({(SELL, i): e for i, e in enumerate(asks)})
+        # Level i's bid and ask are one quote entry, all or nothing: when one side
+        # fails the entry checks, neither side rests and both report that reason.
+        failed: dict[int, RejectReason] = {}
+        if member not in self._system:
+            for (_side, level), (px, qty) in wanted.items():
+                reason = self._check_entry(st, px, qty) if qty else None
+                if reason is not None and level not in failed:
+                    failed[level] = reason
         # 1. withdraw or shrink existing levels first, so new entries never meet stale ones
         kept: set[tuple[int, int]] = set()
         for slot, o in sorted(slots.items()):
@@ -373,7 +383,7 @@ class MatchingEngine:
                 entry is not None
                 and entry[0] == o.px
                 and 0 < entry[1] <= o.qty
-                and self._check_entry(st, entry[0], entry[1]) is None
+                and slot[1] not in failed
             ):
                 if entry[1] != o.qty:
                     bside = st.book.side(o.side)
@@ -400,7 +410,7 @@ class MatchingEngine:
             if qty == 0:
                 events.append(QuoteStatus(ts_ns, symbol, member, side, level, None, True))
                 continue
-            reason = None if member in self._system else self._check_entry(st, px, qty)
+            reason = failed.get(level)
             if reason is not None:
                 events.append(QuoteStatus(ts_ns, symbol, member, side, level, None, False, reason))
                 continue

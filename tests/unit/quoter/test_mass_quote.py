@@ -646,13 +646,15 @@ def test_real_gateway_rejected_entry_is_never_over_reported() -> None:
     spec = SymbolSpec("ABC", Decimal("0.01"), Decimal(1), price_band_bps=Decimal(100))
     v = _RealVenue(spec)
     v.engine.set_reference("ABC", 10000)
-    # level 1's ask is outside the venue's 1% band: entry 1 is rejected, yet its bid rests
+    # level 1's ask is outside the venue's 1% band: entry 1 is rejected and, an entry
+    # being all or nothing at the venue, its valid bid does not rest either
     v.quote(Ladder(((9990, 100), (9980, 150)), ((10010, 100), (10150, 150))))
     assert any(u.status == "rejected" for u in v.updates)
-    venue_bids = v.ours()[0]
-    assert Level(Decimal("99.80"), Decimal(150)) in venue_bids
-    ours = v.mq.resting("ABC")
-    assert ours == ((venue_bids[0],), (v.ours()[1][0],)), "only what is known to rest"
+    assert v.ours() == (
+        (Level(Decimal("99.90"), Decimal(100)),),
+        (Level(Decimal("100.10"), Decimal(100)),),
+    )
+    assert v.mq.resting("ABC") == v.ours(), "only what is known to rest"
     # a valid level 1 settles it: the venue and our view agree again
     v.quote(Ladder(((9990, 100), (9980, 150)), ((10010, 100), (10020, 150))))
     assert v.mq.resting("ABC") == v.ours() and len(v.ours()[1]) == 2
