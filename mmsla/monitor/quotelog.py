@@ -21,11 +21,33 @@ def _cell(value: str | None) -> str:
 
 
 def quote_lines(rows: Iterable[QuoteRow], levels: int) -> list[str]:
-    """CSV lines (no newline) for quote rows, `levels` levels per side."""
-    return [
-        quote_log_format.line(ts, sym, bids, asks, event, levels)
-        for ts, sym, bids, asks, event in rows
-    ]
+    """CSV lines (no newline) for quote rows, `levels` levels per side.
+
+    One level of decimal strings per side (the monitor's usual row) is joined here
+    directly; anything else goes through `quote_log_format.line`. Same text either way.
+    """
+    line = quote_log_format.line
+    if levels != 1:
+        return [line(ts, sym, bids, asks, event, levels) for ts, sym, bids, asks, event in rows]
+    out: list[str] = []
+    for ts, sym, bids, asks, event in rows:
+        b = bids[0] if bids else ("", "")
+        a = asks[0] if asks else ("", "")
+        if (
+            len(b) == 2
+            and len(a) == 2
+            and b[0].__class__ is str
+            and b[1].__class__ is str
+            and a[0].__class__ is str
+            and a[1].__class__ is str
+            and ts.__class__ is int
+            and sym.__class__ is str
+            and (event is None or event.__class__ is str)
+        ):
+            out.append(f"{ts},{sym},{b[0]},{b[1]},{a[0]},{a[1]},{event or ''}")
+        else:
+            out.append(line(ts, sym, bids, asks, event, 1))
+    return out
 
 
 def write_quotes(path: str | Path, rows: Iterable[QuoteRow], levels: int) -> int:
