@@ -13,9 +13,9 @@ go to the `Persister` every `flush_s`. A status JSON file is rewritten every
 
 High-water marks: SUB RCVHWM (and the quoter's PUB SNDHWM) = `bus.DEFAULT_HWM`
 = 250k messages (about 100 MB of 400-byte events): the loop may stall for a
-replay or an O(day) re-check for several seconds at full rate before ZeroMQ
-drops anything, and whatever it does drop shows up as a `seq` gap and is
-replayed from the journal.
+replay or the day's close (`close_day`, O(rows in the day), once a day) for
+several seconds at full rate before ZeroMQ drops anything, and whatever it does
+drop shows up as a `seq` gap and is replayed from the journal.
 
 Throughput: the SUB socket is drained frame by frame (`Subscriber.poll`), the
 next-in-sequence event of the current publisher run takes a short path, and the
