@@ -171,8 +171,7 @@ class _Sym:
             {} if self.in_scope and not engine.agreement.terms_for(symbol).needs_market else None
         )
         self.cur_m: tuple[int, int, bool, bool] | None = None
-        self.last_real: tuple[QuoteRow, tuple[list[int], list[int], list[int], list[int]]] | None
-        self.last_real = None
+        self.last_real: QuoteRow | None = None  # the last real quote (sides re-scaled on use)
         self.unknown = False
         self.zero = z
         self.q_ts = -(1 << 62)
@@ -221,8 +220,7 @@ class _Sym:
         self.i_str: list[bool] = []
         self.i_excl: list[bool] = []
         self.i_fill: list[bool] = []
-        self.i_seq: list[int] = []
-        self.i_init: list[int] = []
+        self.i_ev: list[dict[str, Any] | None] = []  # the causing event (None: synthetic)
 
     def state_flags(self, excluded: frozenset[str]) -> None:
         """Refresh the open-state flags after `open_states` changed."""
@@ -410,7 +408,7 @@ class MonitorEngine:
                 cause = e.get("cause")
                 fill = cause == "fill"
                 row: QuoteRow = (ts, sym, bids, asks, cause)
-                s.last_real = (row, (bp, bq, ap, aq))
+                s.last_real = row
                 s.unknown = False
                 b_ts = s.b_ts
                 b_ts.append(ts)
@@ -428,8 +426,7 @@ class MonitorEngine:
                     s.i_str.append(s.stressed_now)
                     s.i_excl.append(s.excluded_now)
                     s.i_fill.append(fill)
-                    s.i_seq.append(e.get("seq", 0))
-                    s.i_init.append(e.get("ts_init", 0))
+                    s.i_ev.append(e)
                     s.events_since += 1
                     dirty.add(sym)
             elif kind == "market":
@@ -496,12 +493,7 @@ class MonitorEngine:
         s.i_str.append(s.stressed_now)
         s.i_excl.append(s.excluded_now)
         s.i_fill.append(fill)
-        if e is not None:
-            s.i_seq.append(e.get("seq", 0))
-            s.i_init.append(e.get("ts_init", 0))
-        else:
-            s.i_seq.append(0)
-            s.i_init.append(0)
+        s.i_ev.append(e)
         s.events_since += 1
         self._dirty.add(s.symbol)
 
@@ -536,7 +528,9 @@ class MonitorEngine:
         self.stale_since = None
         for s in self.syms.values():
             if s.last_real is not None and not s.unknown:
-                row, (bp, bq, ap, aq) = s.last_real
+                row = s.last_real
+                bp, bq = self._side(row[2])
+                ap, aq = self._side(row[3])
                 restored: QuoteRow = (ts, s.symbol, row[2], row[3], "restored")
                 self._push_q(s, ts, bp, bq, ap, aq, False, restored, None)
 
@@ -823,7 +817,11 @@ class MonitorEngine:
             s.mask = int(masks[k])
             s.excl = s.i_excl[k]
             s.fill_now = s.i_fill[k]
-            self._update(s, ts, s.i_seq[k], s.i_init[k])
+            e = s.i_ev[k]
+            if e is None:
+                self._update(s, ts, 0, 0)
+            else:
+                self._update(s, ts, e.get("seq", 0), e.get("ts_init", 0))
         self._advance(s, ts_list[-1])
 
     def _advance(self, s: _Sym, ts: int) -> None:
