@@ -44,31 +44,25 @@ def run_daily(
     out.mkdir(parents=True, exist_ok=True)
     ext = "html" if html else "pdf"
     with quiet(EventStore.open(db_path)) as store:
-        # The PnL job runs beside the obligation job on its own DuckDB cursor (DuckDB and
-        # NumPy release the GIL for most of it) and keeps running while the obligation
-        # results are stored and their PDF is rendered: on a busy machine the PnL job can
-        # be the slower one. Results are still stored in order (obligation, then PnL).
+        # the PnL job runs beside the obligation job on its own DuckDB cursor (DuckDB and
+        # NumPy release the GIL for most of both); results are stored afterwards in order
         pnl_store = quiet(EventStore(store.con.cursor(), store.path))
-        stem = f"{agreement.id}-{day.isoformat()}"
         try:
             with ThreadPoolExecutor(max_workers=1) as pool:  # exit waits for the PnL job
                 pnl_future = pool.submit(run_pnl_day, pnl_store, agreement, day)
                 od = run_obligation_day(store, agreement, day)
-                save_obligation_day(store, od)
-                daily = write_report(
-                    "daily.html",
-                    daily_context(store, od),
-                    out / f"{stem}-obligations.{ext}",
-                    html=html,
-                )
                 pnl = pnl_future.result()
         finally:
             pnl_store.close()
+        save_obligation_day(store, od)
         save_pnl_day(store, pnl)
-        pnl_pdf = write_report(
-            "pnl.html", pnl_context(store, pnl), out / f"{stem}-pnl.{ext}", html=html
-        )
-        return [daily, pnl_pdf]
+        stem = f"{agreement.id}-{day.isoformat()}"
+        return [
+            write_report(
+                "daily.html", daily_context(store, od), out / f"{stem}-obligations.{ext}", html=html
+            ),
+            write_report("pnl.html", pnl_context(store, pnl), out / f"{stem}-pnl.{ext}", html=html),
+        ]
 
 
 def last_quoted_day(db_path: str | Path, agreement_path: str | Path) -> date:
