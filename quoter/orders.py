@@ -96,6 +96,7 @@ SendFn = Callable[[str, Sequence[tuple[int, str]]], object]
 
 _FIX_SIDE = {Side.BUY: "1", Side.SELL: "2"}
 _NO_TEXT: dict[int, str] = {}  # (never written: a symbol without a text cache yet)
+_NO_SLOTS: dict[int, ManagedOrder] = {}  # (never written: a side without slots yet)
 _RESTING = frozenset(
     {
         OrderState.LIVE,
@@ -495,8 +496,11 @@ class OrderManager:
         # moves down, lower the ask before the bid), so the resting quote in between is
         # narrower than both targets and never wider than the limit the clamp kept;
         # unless the first move would cross our own other side: then the other goes first
-        live_bid = self._best_live(symbol, Side.BUY)
-        live_ask = self._best_live(symbol, Side.SELL)
+        slots_of = self.slots
+        ob = (slots_of.get((symbol, Side.BUY)) or _NO_SLOTS).get(0)
+        oa = (slots_of.get((symbol, Side.SELL)) or _NO_SLOTS).get(0)
+        live_bid = ob.px_ticks if ob is not None and ob.state not in TERMINAL_STATES else None
+        live_ask = oa.px_ticks if oa is not None and oa.state not in TERMINAL_STATES else None
         bids_first = True
         if best_ask is not None and live_ask is not None and best_ask < live_ask:
             bids_first = False  # moving down: ask first
@@ -514,6 +518,7 @@ class OrderManager:
         # is decided without calling it when the order already sits on its target
         # (same price and size: only an age limit could move it)
         aging = self.requote.max_age_s is not None
+        throttled = self._max_msgs is not None  # (no throttle: always within budget)
         for side, targets in order:
             if width is not None and targets:
                 targets = self._keep_width(symbol, side, targets, width)
@@ -532,7 +537,7 @@ class OrderManager:
                 if o is None:
                     if target is None:
                         continue
-                    if not self._budget(now_ns):
+                    if throttled and not self._budget(now_ns):
                         self.deferred += 1
                         return denials
                     r = self.place(inst, side, target[0], target[1], now_ns, level=i)
@@ -542,7 +547,7 @@ class OrderManager:
                 if o.state is OrderState.PENDING_NEW or o.pending_id is not None:  # in flight
                     continue
                 if target is None:
-                    if not self._budget(now_ns):
+                    if throttled and not self._budget(now_ns):
                         self.deferred += 1
                         return denials
                     self.cancel(o, now_ns)
@@ -562,7 +567,7 @@ class OrderManager:
                 why = self.requote.decide(live, px, o.placed_ns, now_ns)
                 if why is None and not crossing and not wider and o.leaves_lots == qty:
                     continue
-                if not self._budget(now_ns):
+                if throttled and not self._budget(now_ns):
                     self.deferred += 1
                     return denials
                 r2 = self.replace(o, px, qty, now_ns)
@@ -598,12 +603,6 @@ class OrderManager:
         else:
             return targets
         return ((px, qty), *targets[1:])
-
-    def _best_live(self, symbol: str, side: Side) -> int | None:
-        o = self.slots.get((symbol, side), {}).get(0)
-        if o is None or o.state in TERMINAL_STATES:
-            return None
-        return o.px_ticks
 
     # ---- venue reports -------------------------------------------------------------
 
