@@ -78,7 +78,6 @@ EventSink = Callable[[str, int, Mapping[str, Any]], object]
 Scheduler = Callable[[Callable[[], object]], object]  # e.g. loop.call_soon
 _NS = 1_000_000_000
 _ONE = Decimal(1)
-EXCLUDE_OWN_DEFAULT = True  # fair value leaves our own orders out (see `QuoterEngine.requote`)
 _REQUOTE_AFTER = frozenset(
     {"filled", "partially_filled", "replaced", "cancelled", "cancel_rejected"}
 )
@@ -155,9 +154,9 @@ class QuoterEngine(BaseApplication):
     ) -> None:
         self.config = config
         # fair value from the book less our own orders (resting and in flight);
-        # None: the config's `pricing.exclude_own_orders` when it has one, else the default
+        # None: the config's `pricing.exclude_own_orders` (default on)
         if exclude_own is None:
-            exclude_own = getattr(config.pricing, "exclude_own_orders", EXCLUDE_OWN_DEFAULT)
+            exclude_own = config.pricing.exclude_own_orders
         self.exclude_own = bool(exclude_own)
         self._publish: EventSink = publish or (lambda kind, ts, fields: None)
         # Deferred publishing (see `set_scheduler`): events wait here, in order,

@@ -91,6 +91,9 @@ class PricingConfig:
     `weights` (weighted only): symbol -> weight of that symbol's mid in every
     quoted symbol's fair value (each mid must already be in the same price).
     `horizon_s` is the Avellaneda-Stoikov T (time left cycles over it).
+    `exclude_own_orders`: fair value is computed from the book less our own
+    orders, resting or in flight (a mid or microprice that counts our own
+    quotes chases them).
     """
 
     spread: SpreadModel
@@ -100,6 +103,7 @@ class PricingConfig:
     skew: InventorySkew | None = None
     min_width_ticks: int = 1
     horizon_s: float | None = None
+    exclude_own_orders: bool = True
 
 
 @dataclass(frozen=True)
@@ -284,6 +288,7 @@ def _build(data: Mapping[str, Any], source: str, base: Path) -> QuoterConfig:
         skew=None if skew is None else InventorySkew(skew["ticks_per_lot"], skew.get("max_ticks")),
         min_width_ticks=p.get("min_width_ticks", 1),
         horizon_s=None if horizon is None else float(horizon),
+        exclude_own_orders=bool(p.get("exclude_own_orders", True)),
     )
     lad = data["ladder"]
     ladder = LadderConfig(

@@ -117,3 +117,17 @@ def _mmsla(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "mmsla", *args], capture_output=True, text=True, timeout=30
     )
+
+
+def test_exclude_own_orders_defaults_on_and_reaches_the_engine() -> None:
+    from quoter.app import QuoterEngine
+
+    assert load_config(EXAMPLE).pricing.exclude_own_orders is True
+    data = _data()
+    data["pricing"]["exclude_own_orders"] = False
+    cfg = build_config(data, source="q.yaml", base_dir=EXAMPLE.parent)
+    assert cfg.pricing.exclude_own_orders is False
+    assert QuoterEngine(cfg).exclude_own is False
+    data["pricing"]["exclude_own_orders"] = "yes"
+    with pytest.raises(ConfigError, match=r"pricing\.exclude_own_orders"):
+        build_config(data, source="q.yaml", base_dir=EXAMPLE.parent)
