@@ -21,12 +21,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
 from jsonschema import Draft202012Validator
 
 from mmsla.agreement import load_agreement
 from mmsla.domain.agreement import Agreement
 from mmsla.errors import ConfigError
+from mmsla.io.config_file import read_config_file
 from quoter.intents import Instrument
 from quoter.pricing.requote import RequotePolicy
 from quoter.pricing.skew import InventorySkew
@@ -196,18 +196,8 @@ def _dec(value: object, where: str, name: str) -> Decimal:
 
 def load_config(path: str | Path) -> QuoterConfig:
     """Read, validate and build a quoter config (YAML or JSON)."""
-    name = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as e:
-        raise ConfigError(f"{name}: cannot read file: {e.strerror or e}") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        where = f":{mark.line + 1}" if mark is not None else ""
-        raise ConfigError(f"{name}{where}: not valid YAML: {getattr(e, 'problem', e)}") from None
-    return build_config(data, source=name, base_dir=Path(path).resolve().parent)
+    data = read_config_file(path)
+    return build_config(data, source=str(path), base_dir=Path(path).resolve().parent)
 
 
 def build_config(

@@ -31,9 +31,8 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from mmsla.errors import ConfigError
+from mmsla.io.config_file import read_config_file
 from quoter.backtest.latency import ConstantLatency, LatencyModel, LogNormalLatency
 from quoter.config import QuoterConfig, build_config, load_config
 from quoter.venue.replay import QueueModel
@@ -105,16 +104,8 @@ class BacktestConfig:
 
 def load_backtest_config(path: str | Path) -> BacktestConfig:
     """Read and validate a backtest config file."""
-    name = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as e:
-        raise ConfigError(f"{name}: cannot read file: {e.strerror or e}") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as e:
-        raise ConfigError(f"{name}: not valid YAML: {getattr(e, 'problem', e)}") from None
-    return build_backtest_config(data, source=name, base_dir=Path(path).resolve().parent)
+    data = read_config_file(path)
+    return build_backtest_config(data, source=str(path), base_dir=Path(path).resolve().parent)
 
 
 def _int_ns(spec: Mapping[str, Any], where: str, us: str, ns: str) -> int:
