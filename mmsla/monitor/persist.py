@@ -1,8 +1,11 @@
 """Batched persistence of the monitor's rows, alerts and day results: one writer thread.
 
 Each batch becomes quote/market/state CSV chunks in a spool directory (the
-normative formats, so `mmsla check` reads them too) ingested into the DuckDB
-store through `EventStore.ingest`, plus the batch's alerts (`alerts` table) and
+normative formats, so `mmsla check` reads them too: they are the evidence the
+store's provenance names). Quote and market chunks reach the DuckDB store from
+memory (`EventStore.append`, with the chunk file's path and sha256, so the
+provenance is the same as ingesting the file), not by re-reading the file;
+state chunks (rare) through `EventStore.ingest`. Plus the batch's alerts (`alerts` table) and
 closed days' breach episodes (`EventStore.record_breaches`), all in one
 transaction. Only after the commit is the resume point (`source`, `last_seq`,
 `day_first_seq`) written to a small JSON state file (atomic rename), so a crash
@@ -15,6 +18,8 @@ still writes the chunks and the state file.
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 import multiprocessing as mp
 import os
@@ -25,14 +30,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import orjson
 import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 
 from mmsla.domain.agreement import Agreement
+from mmsla.io import quote_log_format
 from mmsla.io.tables import StateInterval
 from mmsla.monitor.alerts import Alert
 from mmsla.monitor.engine import MarketRow, QuoteRow
-from mmsla.monitor.quotelog import write_market, write_quotes, write_states
+from mmsla.monitor.quotelog import market_text, quotes_text, write_states
 from mmsla.obligations.result import CheckResult, DayResult
 
 
@@ -131,6 +140,7 @@ class Persister:
         self.rows = 0
         self.errors = 0
         self._store: Any = None
+        self._duck: duckdb.DuckDBPyConnection | None = None
         self._queue: Any = None
         self._worker: Any = None
         if mode == "process":
@@ -179,15 +189,18 @@ class Persister:
     def write(self, b: Batch) -> None:
         """Write one batch now (the thread calls this; tests may too)."""
         tag = f"{b.source or 'none'}-{b.last_seq:012d}".replace("/", "_").replace(":", "_")
-        files: list[tuple[str, Path]] = []
-        if b.quotes:
+        chunks: list[tuple[str, Path, bytes, pa.Table | None]] = []
+        quotes = self._quote_chunk(b)
+        if quotes is not None:
             p = self.spool / f"quotes-{tag}.csv"
-            write_quotes(p, b.quotes, self.levels)
-            files.append(("quotes", p))
-        if b.market:
+            chunks.append(("quotes", p, quotes[0], quotes[1]))
+        market = orjson.loads(b.packed[1]) if b.packed is not None else b.market
+        if market:
             p = self.spool / f"market-{tag}.csv"
-            write_market(p, b.market)
-            files.append(("market", p))
+            chunks.append(("market", p, market_text(market).encode("utf-8"), None))
+        for _, p, data, _ in chunks:
+            p.write_bytes(data)
+        files: list[tuple[str, Path]] = []
         if b.states:
             p = self.spool / f"states-{tag}.csv"
             write_states(p, b.states)
@@ -195,6 +208,15 @@ class Persister:
         store = self._store
         if store is not None:
             with store.transaction():
+                source = f"monitor:{b.source}"
+                for kind, p, data, columns in chunks:
+                    store.append(
+                        kind,
+                        columns if columns is not None else _csv_columns(data),
+                        path=str(p.resolve()),
+                        sha256=hashlib.sha256(data).hexdigest(),
+                        source=source,
+                    )
                 for kind, path in files:
                     store.ingest(kind, path, source=f"monitor:{b.source}")
                 if b.alerts:
@@ -225,7 +247,49 @@ class Persister:
             {"source": b.source, "last_seq": b.last_seq, "day_first_seq": b.day_first_seq},
         )
         self.batches += 1
-        self.rows += len(b.quotes)
+        self.rows += quotes[2] if quotes is not None else 0
+
+    def _quote_chunk(self, b: Batch) -> tuple[bytes, pa.Table | None, int] | None:
+        """The batch's quote chunk: (CSV bytes, its columns when already built, rows).
+
+        With one level per side and the rows as JSON (`Batch.pack`), DuckDB takes the
+        columns out of the JSON and Arrow writes the CSV: no Python per row. Rows of
+        any other shape (a number where text is expected, a level that is not a
+        pair, ...) take `quotes_text`, which writes the same text for the usual rows.
+        """
+        packed = b.packed[0] if b.packed is not None else None
+        if packed is None and not b.quotes:
+            return None
+        if packed == b"[]":
+            return None
+        if self.levels == 1:
+            if packed is None:
+                try:
+                    packed = orjson.dumps(b.quotes)
+                except orjson.JSONEncodeError:
+                    packed = None
+            table = self._json_columns(packed) if packed is not None else None
+            if table is not None:
+                body = _csv_body(table)
+                if body is not None:
+                    head = quote_log_format.header(1).encode("utf-8") + b"\n"
+                    return head + body, table, table.num_rows
+        rows = b.quotes if packed is None or b.quotes else orjson.loads(packed)
+        return quotes_text(rows, self.levels).encode("utf-8"), None, len(rows)
+
+    def _json_columns(self, packed: bytes) -> pa.Table | None:
+        """One-level quote rows `[ts, symbol, bids, asks, event]` (JSON) as columns, or None
+        when some row is not of the usual shape (all text cells, integer ts)."""
+        if self._duck is None:
+            self._duck = duckdb.connect()
+            self._duck.execute("SET threads = 1")  # one string to parse: no pool needed
+        try:
+            table = self._duck.sql(_JSON_QUOTES, params=[packed.decode("utf-8")]).to_arrow_table()
+        except (duckdb.Error, UnicodeDecodeError):
+            return None
+        if table.num_rows == 0 or not pc.all(table.column("ok")).as_py():
+            return None
+        return table.drop_columns(["ok"])
 
     def close(self, timeout_s: float = 60.0) -> None:
         if self._queue is not None:
@@ -233,6 +297,48 @@ class Persister:
             self._worker.join(timeout_s)
         if self._store is not None:
             self._store.close()
+        if self._duck is not None:
+            self._duck.close()
+
+
+# Columns of a packed one-level quote batch; `ok` says the row is of the usual shape, so
+# that the text the columns give is the text `quote_lines` writes for it.
+_PAIR = (
+    "(json_array_length(j->{i}) = 0 OR (json_array_length(j->{i}->0) = 2 "
+    "AND json_type(j->{i}->0->0) = 'VARCHAR' AND json_type(j->{i}->0->1) = 'VARCHAR'))"
+)
+_JSON_QUOTES = f"""
+WITH r AS (SELECT unnest(from_json(?::VARCHAR, '["JSON"]')) AS j)
+SELECT (j->>0)::BIGINT AS ts, j->>1 AS symbol,
+       j->2->0->>0 AS bid_px, j->2->0->>1 AS bid_qty,
+       j->3->0->>0 AS ask_px, j->3->0->>1 AS ask_qty, j->>4 AS event,
+       json_array_length(j) = 5 AND json_type(j->0) IN ('BIGINT', 'UBIGINT')
+       AND json_type(j->1) = 'VARCHAR' AND {_PAIR.format(i=2)} AND {_PAIR.format(i=3)}
+       AND json_type(j->4) IN ('VARCHAR', 'NULL') AS ok
+FROM r
+"""
+
+
+def _csv_body(table: pa.Table) -> bytes | None:
+    """CSV lines of `table` without header or quoting (None if a cell would need quoting)."""
+    sink = io.BytesIO()
+    try:
+        pacsv.write_csv(table, sink, pacsv.WriteOptions(include_header=False, quoting_style="none"))
+    except pa.ArrowInvalid:
+        return None
+    return sink.getvalue()
+
+
+def _csv_columns(data: bytes) -> pa.Table:
+    """A chunk's CSV text as columns of strings (blank cells null), as `ingest` reads it."""
+    names = data[: data.index(b"\n")].decode("utf-8").split(",")
+    return pacsv.read_csv(
+        pa.BufferReader(data),
+        read_options=pacsv.ReadOptions(column_names=names, skip_rows=1),
+        convert_options=pacsv.ConvertOptions(
+            column_types={n: pa.string() for n in names}, strings_can_be_null=True
+        ),
+    )
 
 
 def _writer_main(
@@ -249,6 +355,6 @@ def _writer_main(
     )
     try:
         while (batch := q.get()) is not None:
-            w.write_safely(batch.unpack())
+            w.write_safely(batch)  # rows stay JSON: `write` takes the columns from it
     finally:
         w.close()

@@ -15,6 +15,8 @@ from mmsla.io import quote_log_format
 from mmsla.io.tables import StateInterval
 from mmsla.monitor.engine import MarketRow, QuoteRow
 
+MARKET_HEADER = "ts,symbol,bid_px,ask_px,bid_qty,ask_qty"
+
 
 def _cell(value: str | None) -> str:
     return "" if value is None else str(value)
@@ -50,17 +52,33 @@ def quote_lines(rows: Iterable[QuoteRow], levels: int) -> list[str]:
     return out
 
 
+def _market_lines(rows: Iterable[MarketRow]) -> list[str]:
+    return [",".join([str(r[0]), r[1], *(_cell(v) for v in r[2:])]) for r in rows]
+
+
+def _file(header: str, lines: list[str]) -> str:
+    return "\n".join([header, *lines]) + "\n"
+
+
+def quotes_text(rows: Iterable[QuoteRow], levels: int) -> str:
+    """The whole quote-log file (header and rows) as text."""
+    return _file(quote_log_format.header(levels), quote_lines(rows, levels))
+
+
+def market_text(rows: Iterable[MarketRow]) -> str:
+    """The whole market reference file (header and rows) as text."""
+    return _file(MARKET_HEADER, _market_lines(rows))
+
+
 def write_quotes(path: str | Path, rows: Iterable[QuoteRow], levels: int) -> int:
     lines = quote_lines(rows, levels)
-    text = "\n".join([quote_log_format.header(levels), *lines]) + "\n"
-    Path(path).write_text(text, encoding="utf-8")
+    Path(path).write_text(_file(quote_log_format.header(levels), lines), encoding="utf-8")
     return len(lines)
 
 
 def write_market(path: str | Path, rows: Iterable[MarketRow]) -> int:
-    lines = [",".join([str(r[0]), r[1], *(_cell(v) for v in r[2:])]) for r in rows]
-    text = "\n".join(["ts,symbol,bid_px,ask_px,bid_qty,ask_qty", *lines]) + "\n"
-    Path(path).write_text(text, encoding="utf-8")
+    lines = _market_lines(rows)
+    Path(path).write_text(_file(MARKET_HEADER, lines), encoding="utf-8")
     return len(lines)
 
 

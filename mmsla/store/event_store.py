@@ -2,7 +2,9 @@
 
 Opening applies pending schema migrations (`mmsla.store.schema`). Ingest is
 idempotent per (sha256, kind): the same bytes ingested again are skipped.
-Callers group several ingests into one all-or-nothing unit with
+`append` stores rows already in memory (columns in the file layout) with the
+same parsing, provenance and idempotence as a file, without a file. Callers
+group several ingests into one all-or-nothing unit with
 `with store.transaction(): ...`; a failure inside rolls back every row and
 provenance record written in it. Loaders return the same array types as the
 file readers in `mmsla.io.tables`, so the obligation engine runs on store data
@@ -17,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -35,10 +37,11 @@ import pyarrow.compute as pc
 from mmsla.domain.book import RecordedMarket
 from mmsla.errors import InputError
 from mmsla.io.books import decimal_column, market_reference
+from mmsla.io.columns import RawTable
 from mmsla.io.tables import FillArrays, MarketArrays, QuoteArrays, StateInterval
 from mmsla.obligations.result import CheckResult, reasons_of
 from mmsla.store.decimals import STORE_TYPE
-from mmsla.store.layout import KINDS, PARSERS, Parsed
+from mmsla.store.layout import FROM_RAW, KINDS, PARSERS, Parsed
 from mmsla.store.schema import LATEST, SchemaTooNew, migrate
 
 DEFAULT_DB = "mmsla.duckdb"
@@ -291,6 +294,61 @@ class EventStore:
             if pending is not None:
                 pending.cancel()
         return results
+
+    def append(
+        self,
+        kind: str,
+        columns: pa.Table | Mapping[str, Any],
+        *,
+        path: str,
+        sha256: str | None = None,
+        source: str | None = None,
+    ) -> IngestResult:
+        """Store rows held in memory as one batch of `kind` (quotes | market | fills).
+
+        `columns` are the file layout's columns by name (an Arrow table, or a mapping
+        of Arrow arrays / NumPy arrays / lists): text cells as strings (exact decimal
+        text, `""` or None for blank), `ts` as integer epoch ns (or the text a file
+        may hold). They go through the same mapping as `ingest` (same cell rules, same
+        errors, named after `path`), rows numbered as the lines of a CSV file with a
+        header (2, 3, ...). One provenance row (`path`, `sha256`) per call; a batch
+        whose (sha256, kind) is already stored is skipped, so re-sending a batch after
+        a crash is harmless. `sha256` defaults to the hash of the columns in Arrow IPC
+        form; pass the hash of an evidence file holding the same rows to make the
+        provenance name that file (then ingesting the file later is a no-op).
+        """
+        if kind not in FROM_RAW:
+            raise ValueError(f"append takes quotes, market or fills, not {kind!r}")
+        required, parse = FROM_RAW[kind]
+        arrays = {name: _as_array(col) for name, col in _items(columns)}
+        missing = [c for c in required if c not in arrays]
+        if missing:
+            raise InputError(path, f"missing column(s): {', '.join(missing)}")
+        lengths = {len(a) for a in arrays.values()}
+        if len(lengths) > 1:
+            raise InputError(path, "columns differ in length")
+        n = lengths.pop() if lengths else 0
+        sha = sha256 or _ipc_sha256(arrays)
+        with self.transaction():
+            done = self.find_ingested(sha, kind)
+            if done is not None:
+                return IngestResult(kind, path, sha, done.rows, done.file_id, True)
+            parsed = parse(RawTable(path, arrays, np.arange(2, n + 2, dtype=np.int64)))
+            file_id = self._record(
+                path=path,
+                sha=sha,
+                kind=kind,
+                rows=parsed.rows,
+                ts_min=parsed.ts_min,
+                ts_max=parsed.ts_max,
+                source=source,
+                px_scale=parsed.px_scale,
+                qty_scale=parsed.qty_scale,
+            )
+            self._insert(kind, parsed, file_id)
+        return IngestResult(
+            kind, path, sha, parsed.rows, file_id, False, parsed.ts_min, parsed.ts_max
+        )
 
     def _insert(self, kind: str, parsed: Parsed, file_id: int) -> None:
         name = f"_ingest_{file_id}"
@@ -630,6 +688,31 @@ def _decimals(step: Decimal) -> int:
     exp = step.normalize().as_tuple().exponent
     assert isinstance(exp, int)
     return max(0, -exp)
+
+
+def _items(columns: pa.Table | Mapping[str, Any]) -> Iterator[tuple[str, Any]]:
+    if isinstance(columns, pa.Table):
+        yield from zip(columns.column_names, columns.columns, strict=True)
+    else:
+        yield from columns.items()
+
+
+def _as_array(col: Any) -> pa.Array:
+    """One column as a single Arrow array (chunks combined; lists of text as strings)."""
+    if isinstance(col, pa.ChunkedArray):
+        return col.combine_chunks()
+    if isinstance(col, pa.Array):
+        return col
+    return pa.array(col)
+
+
+def _ipc_sha256(arrays: Mapping[str, pa.Array]) -> str:
+    """sha256 of the columns as one Arrow IPC stream (same names, types and values -> same hash)."""
+    table = pa.table(dict(arrays))
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return hashlib.sha256(sink.getvalue()).hexdigest()
 
 
 def _draining_reader(table: pa.Table) -> pa.RecordBatchReader:

@@ -7,6 +7,10 @@ given and its size > 0; sizes must not be negative; side buy|sell; states via
 `read_states` itself). The result is an Arrow table with the store's column
 names and DECIMAL(38,18) values, plus the file's time range and decimal scales.
 
+The same mapping also runs on columns already in memory (`*_from_raw`, used by
+`EventStore.append`), so rows handed over as columns are stored exactly as the
+same rows read from a file would be.
+
 Does not: touch the database (see `mmsla.store.event_store`), sort (the insert does).
 """
 
@@ -125,9 +129,18 @@ def _levels_list(px: I64, qty: I64, present: Bools, px_scale: int, qty_scale: in
     return lists
 
 
+QUOTE_COLUMNS = ("ts", "symbol", "bid_px", "bid_qty", "ask_px", "ask_qty")
+MARKET_COLUMNS = ("ts", "symbol", "bid_px", "ask_px")
+FILL_COLUMNS = ("ts", "symbol", "side", "px", "qty")
+
+
 def parse_quotes(path: str | Path) -> Parsed:
     """Quote log `ts,symbol,bid_px,bid_qty,ask_px,ask_qty[,bid_px_2,...][,event]`."""
-    raw = read_raw(path, ("ts", "symbol", "bid_px", "bid_qty", "ask_px", "ask_qty"))
+    return quotes_from_raw(read_raw(path, QUOTE_COLUMNS))
+
+
+def quotes_from_raw(raw: RawTable) -> Parsed:
+    """`parse_quotes` on columns already in memory (the file layout's column names)."""
     n = len(raw)
     ts = timestamp_column(raw, "ts")
     symbols = _symbols(raw)
@@ -180,7 +193,11 @@ def parse_quotes(path: str | Path) -> Parsed:
 
 def parse_market(path: str | Path) -> Parsed:
     """Market reference `ts,symbol,bid_px,ask_px[,bid_qty,ask_qty]`."""
-    raw = read_raw(path, ("ts", "symbol", "bid_px", "ask_px"))
+    return market_from_raw(read_raw(path, MARKET_COLUMNS))
+
+
+def market_from_raw(raw: RawTable) -> Parsed:
+    """`parse_market` on columns already in memory."""
     n = len(raw)
     ts = timestamp_column(raw, "ts")
     symbols = _symbols(raw)
@@ -230,7 +247,11 @@ def parse_states(path: str | Path) -> Parsed:
 
 def parse_fills(path: str | Path) -> Parsed:
     """Fills `ts,symbol,side,px,qty[,fee,liquidity,order_id,trade_id]`."""
-    raw = read_raw(path, ("ts", "symbol", "side", "px", "qty"))
+    return fills_from_raw(read_raw(path, FILL_COLUMNS))
+
+
+def fills_from_raw(raw: RawTable) -> Parsed:
+    """`parse_fills` on columns already in memory."""
     n = len(raw)
     ts = timestamp_column(raw, "ts")
     symbols = _symbols(raw)
@@ -280,6 +301,13 @@ def parse_fills(path: str | Path) -> Parsed:
     lo, hi = _range(ts)
     return Parsed("fills", table, lo, hi, px_s, qty_s, _in_order(symbols, ts))
 
+
+# in-memory columns (`EventStore.append`): kind -> (required columns, parser)
+FROM_RAW = {
+    "quotes": (QUOTE_COLUMNS, quotes_from_raw),
+    "market": (MARKET_COLUMNS, market_from_raw),
+    "fills": (FILL_COLUMNS, fills_from_raw),
+}
 
 PARSERS = {
     "quotes": parse_quotes,
