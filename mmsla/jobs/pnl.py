@@ -20,7 +20,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from mmsla.analytics import PerformanceSummary, fills_frame, mids_frame, summarise
+from mmsla.analytics import PerformanceSummary, fills_frame, summarise
 from mmsla.analytics.marks import MidIndex
 from mmsla.analytics.pnl import equity_curve
 from mmsla.domain.agreement import Agreement
@@ -63,25 +63,37 @@ def _fills(store: EventStore, start_ns: int, end_ns: int) -> pd.DataFrame:
 
 
 def _mids(store: EventStore, start_ns: int, end_ns: int) -> pd.DataFrame:
-    """Market mids; our own quote mids for symbols with no market rows (two-sided rows only)."""
+    """Market mids; our own quote mids for symbols with no market rows (two-sided rows only).
+
+    The same frame as `mids_frame` (ts, symbol, finite float mid, by symbol then time),
+    built straight from one sorted DuckDB result: the sort runs in DuckDB, and rows at
+    the same instant keep their file order (market rows first) instead of an arbitrary one.
+    """
     sql = (
-        "SELECT ts, symbol, ((bid_px + ask_px) / 2)::DOUBLE AS mid FROM {t} "
-        "WHERE ts >= ? AND ts < ? AND bid_px IS NOT NULL AND ask_px IS NOT NULL {extra}"
+        "SELECT ts, symbol, ((bid_px + ask_px) / 2)::DOUBLE AS mid, {src} AS src, file_id, line "
+        "FROM {t} WHERE ts >= ? AND ts < ? AND bid_px IS NOT NULL AND ask_px IS NOT NULL {extra}"
     )
-    market = store.con.sql(
-        sql.format(t="market", extra=""), params=[start_ns, end_ns]
+    market = sql.format(src=0, t="market", extra="")
+    own = sql.format(
+        src=1,
+        t="quotes",
+        extra="AND symbol NOT IN (SELECT DISTINCT symbol FROM market WHERE ts >= ? AND ts < ?)",
+    )
+    tbl = store.con.sql(
+        f"SELECT ts, symbol, mid FROM ({market} UNION ALL {own}) "
+        "ORDER BY symbol, ts, src, file_id, line",
+        params=[start_ns, end_ns, start_ns, end_ns, start_ns, end_ns],
     ).to_arrow_table()
-    own = store.con.sql(
-        sql.format(
-            t="quotes",
-            extra="AND symbol NOT IN (SELECT DISTINCT symbol FROM market WHERE ts >= ? AND ts < ?)",
-        ),
-        params=[start_ns, end_ns, start_ns, end_ns],
-    ).to_arrow_table()
-    both = pd.concat([market.to_pandas(), own.to_pandas()], ignore_index=True)
-    if both.empty:
-        return pd.DataFrame({"ts": [], "symbol": [], "mid": []})
-    return mids_frame(both)
+    mid = tbl.column("mid").to_numpy()
+    keep = np.isfinite(mid)
+    frame = pd.DataFrame(
+        {
+            "ts": tbl.column("ts").to_numpy().astype(np.int64, copy=False),
+            "symbol": tbl.column("symbol").to_numpy(zero_copy_only=False).astype(object),
+            "mid": mid.astype(np.float64, copy=False),
+        }
+    )
+    return frame if keep.all() else frame[keep].reset_index(drop=True)
 
 
 def mid_changes(mids: pd.DataFrame) -> pd.DataFrame:
