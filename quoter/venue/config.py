@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
-import yaml
 
 from mmsla.errors import ConfigError
+from mmsla.io.config_file import read_config_file
 from quoter.venue.matching import MatchingEngine
 from quoter.venue.replay import REPLAY, QueueModel
 from quoter.venue.rules import MmpSpec, PostOnlyMode, StpMode, SymbolSpec, ThrottleSpec, VenueRules
@@ -92,12 +92,7 @@ def build_engine(cfg: VenueConfig) -> MatchingEngine:
 
 def load_venue_config(path: str | Path) -> VenueConfig:
     p = Path(path)
-    try:
-        raw = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except OSError as e:
-        raise ConfigError(f"{p}: cannot read: {e.strerror or e}") from e
-    except yaml.YAMLError as e:
-        raise ConfigError(f"{p}: not valid YAML: {str(e).splitlines()[0]}") from e
+    raw = read_config_file(p)
     schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
     validator = jsonschema.Draft202012Validator(schema)
     errors = sorted(validator.iter_errors(raw), key=lambda e: list(map(str, e.absolute_path)))
