@@ -171,7 +171,7 @@ class QuoterEngine(BaseApplication):
         self.instruments = {i.symbol: i for i in instruments}
         self.md = MarketData(instruments)
         self.risk = RiskEngine(config.risk)
-        self.session: Session | None = None
+        self._session: Session | None = None
         prefix = id_prefix or f"{config.venue.sender_comp_id}-{wall_clock() // _NS % 1_000_000:x}-"
         # the venue profile: post-only orders + cancel/replace, or MassQuote/QuoteCancel
         manager: Callable[..., VenueManager] = (
@@ -263,10 +263,31 @@ class QuoterEngine(BaseApplication):
         v = self.md.venue_ns
         return v if v is not None else self._wall()
 
+    @property
+    def session(self) -> Session | None:
+        """The FIX session orders go out on (set before logon)."""
+        return self._session
+
+    @session.setter
+    def session(self, session: Session | None) -> None:
+        self._session = session
+        if isinstance(self.orders, OrderManager):
+            # replaces go out pre-serialised when the session takes text (a real
+            # `Session`); a stand-in with `send` only (the backtest's link) gets lists
+            text = getattr(session, "send_text", None) is not None
+            self.orders.send_text = self._send_text if text else None
+
     def _send(self, msg_type: str, body: Any) -> object:
-        if self.session is None:
+        session = self._session
+        if session is None:
             raise RuntimeError("no FIX session attached")
-        return self.session.send(msg_type, body)
+        return session.send(msg_type, body)
+
+    def _send_text(self, msg_type: str, body_text: str) -> object:
+        session = self._session
+        if session is None:
+            raise RuntimeError("no FIX session attached")
+        return session.send_text(msg_type, body_text)
 
     def emit(
         self,
@@ -455,7 +476,7 @@ class QuoterEngine(BaseApplication):
 
     def requote(self, symbol: str) -> None:
         """Move our orders on `symbol` toward what the strategy (clamped) wants now."""
-        if not self.logged_on or self.session is None:
+        if not self.logged_on or self._session is None:
             return
         now = self.now()
         if self._is_pulled(symbol):

@@ -81,13 +81,12 @@ from quoter.intents import (
     OrderIntent,
     OrderState,
     Purpose,
-    ReplaceIntent,
     TimeInForce,
     transition,
 )
 from quoter.pricing.ladder import Ladder
 from quoter.pricing.requote import RequotePolicy
-from quoter.risk import Denied, RiskEngine
+from quoter.risk import APPROVED, Denied, RiskEngine
 
 __all__ = ["ManagedOrder", "OrderManager", "OrderUpdate", "SendFn"]
 
@@ -95,6 +94,13 @@ __all__ = ["ManagedOrder", "OrderManager", "OrderUpdate", "SendFn"]
 SendFn = Callable[[str, Sequence[tuple[int, str]]], object]
 
 _FIX_SIDE = {Side.BUY: "1", Side.SELL: "2"}
+_SOH = "\x01"
+_POST_ONLY_TEXT = f"{EXEC_INST}=6{_SOH}"
+# live / partially filled -> pending replace (`transition` for anything else)
+_REPLACE_SENT = {
+    OrderState.LIVE: transition(OrderState.LIVE, OrderEvent.REPLACE_SENT),
+    OrderState.PARTIALLY_FILLED: transition(OrderState.PARTIALLY_FILLED, OrderEvent.REPLACE_SENT),
+}
 _NO_TEXT: dict[int, str] = {}  # (never written: a symbol without a text cache yet)
 _NO_SLOTS: dict[int, ManagedOrder] = {}  # (never written: a side without slots yet)
 _RESTING = frozenset(
@@ -221,6 +227,10 @@ class OrderManager:
         self._px_text: dict[str, dict[int, str]] = {}
         self._qty_text: dict[str, dict[int, str]] = {}
         self._ts_text: tuple[int, str] = (-1, "")
+        self._sym_side_text: dict[tuple[str, Side], str] = {}
+        # optional sender of pre-serialised bodies (`Session.send_text`): when set,
+        # replaces go through it (same bytes as `send` with the field list)
+        self.send_text: Callable[[str, str], object] | None = None
         # lots that left a price (replaced away, cancelled, filled) since the last book
         # update of their symbol: the venue's book may still show them (see own_lots)
         self._gone: dict[str, tuple[dict[int, int], dict[int, int]]] = {}
@@ -405,30 +415,52 @@ class OrderManager:
             return False
         cid = f"{self._prefix}{next(self._ids)}"
         total = o.filled_lots + leaves_lots
-        post_only = self.post_only and o.purpose is Purpose.QUOTE
-        intent = ReplaceIntent(
-            cid, o.client_id, o.instrument, o.side, px_ticks, total, post_only, o.purpose
-        )
-        verdict = self.risk.check(intent, now_ns)
-        if isinstance(verdict, Denied):
+        inst = o.instrument
+        sym = inst.symbol
+        side = o.side
+        # (the same checks as `check(ReplaceIntent(...))`, without building the intent)
+        verdict = self.risk.check_replace(cid, o.client_id, sym, side, px_ticks, total, now_ns)
+        if verdict is not APPROVED:
+            assert isinstance(verdict, Denied)
             return verdict
-        o.state = transition(state, OrderEvent.REPLACE_SENT)
+        post_only = self.post_only and o.purpose is Purpose.QUOTE
+        o.state = _REPLACE_SENT.get(state) or transition(state, OrderEvent.REPLACE_SENT)
         o.pending_id, o.pending_px, o.pending_qty = cid, px_ticks, total
         o.risk_id = cid
         self.orders[cid] = o
-        inst = o.instrument
-        sym = inst.symbol
         # cached texts first (the usual case), the formatting methods on a miss
         px_text = self._px_text.get(sym, _NO_TEXT).get(px_ticks) or self._px(inst, px_ticks)
         qty_text = self._qty_text.get(sym, _NO_TEXT).get(total) or self._qty(inst, total)
         last_ns, ts_text = self._ts_text
         if last_ns != now_ns:
             ts_text = self._transact(now_ns)
+        send_text = self.send_text
+        if send_text is not None:
+            # the same fields in the same order as the list below, serialised here:
+            # symbol and side come pre-encoded, so only the varying values are joined
+            head = self._sym_side_text.get((sym, side))
+            if head is None:
+                head = self._sym_side_text[(sym, side)] = (
+                    f"{SYMBOL}={sym}{_SOH}{SIDE}={_FIX_SIDE[side]}{_SOH}"
+                )
+            venue_id = o.venue_id
+            send_text(
+                "G",
+                ("" if venue_id is None else f"{ORDER_ID}={venue_id}{_SOH}")
+                + f"{ORIG_CL_ORD_ID}={o.client_id}{_SOH}{CL_ORD_ID}={cid}{_SOH}{head}"
+                f"{TRANSACT_TIME}={ts_text}{_SOH}{ORDER_QTY}={qty_text}{_SOH}"
+                f"{ORD_TYPE}=2{_SOH}{PRICE}={px_text}{_SOH}"
+                + (_POST_ONLY_TEXT if post_only else ""),
+            )
+            self.messages_sent += 1
+            if self._max_msgs is not None:
+                self._sent.append(now_ns)
+            return True
         body = [
             (ORIG_CL_ORD_ID, o.client_id),
             (CL_ORD_ID, cid),
             (SYMBOL, sym),
-            (SIDE, _FIX_SIDE[o.side]),
+            (SIDE, _FIX_SIDE[side]),
             (TRANSACT_TIME, ts_text),
             (ORDER_QTY, qty_text),
             (ORD_TYPE, "2"),

@@ -350,6 +350,30 @@ class Session:
             raise RuntimeError("FIX session is not logged on")
         return self._send_raw(msg_type, body, header, store=True)
 
+    def send_text(self, msg_type: str, body_text: str) -> int:
+        """`send(msg_type, body)` with the body already serialised as
+        `tag=value<SOH>...` (every field SOH-terminated, in order): the same bytes,
+        stored and sequenced the same way; for callers that keep the constant
+        parts of their messages encoded (the quoter's order path). The caller
+        vouches for the text: it is framed as given, not checked."""
+        if not self.is_logged_on:
+            raise RuntimeError("FIX session is not logged on")
+        now = self.clock()
+        num = self.store.next_sender_seq
+        key = now // self._time_unit_ns
+        if key != self._time_key:
+            self._time_key = key
+            self._time_text = format_utc(now, self.config.sending_time_precision)
+        frame = encode_payload(
+            self.config.begin_string,
+            f"{T.MSG_TYPE}={msg_type}\x01{T.MSG_SEQ_NUM}={num}{self._hdr_mid}"
+            f"{self._time_text}{self._hdr_end}{body_text}",
+        )
+        self._out.append(frame)
+        self.last_sent_ns = now
+        self.store.save_sent(num, frame)
+        return num
+
     def send_message(self, msg: object) -> int:
         """Send a typed message from `quoter.fix.codec.messages` (anything with
         `msg_type` and `body()`)."""

@@ -245,40 +245,90 @@ class RiskEngine:
             if self._max_msgs is not None:
                 self._msgs.append(now_ns)  # counted, never denied
             return APPROVED
-        sym = self._syms.get(intent.instrument.symbol)
+        return self._check(
+            intent.client_id,
+            intent.instrument.symbol,
+            intent.side,
+            intent.px_ticks,
+            intent.qty_lots,
+            intent.orig_client_id if isinstance(intent, ReplaceIntent) else None,
+            now_ns,
+        )
+
+    def check_replace(
+        self,
+        client_id: str,
+        orig_client_id: str,
+        symbol: str,
+        side: Side,
+        px_ticks: int,
+        qty_lots: int,
+        now_ns: int,
+    ) -> Approved | Denied:
+        """`check(ReplaceIntent(client_id, orig_client_id, <symbol's instrument>, side,
+        px_ticks, qty_lots), now_ns)` without building the intent (the order manager's
+        requote path): the same checks, the same result and events."""
+        return self._check(client_id, symbol, side, px_ticks, qty_lots, orig_client_id, now_ns)
+
+    def _check(
+        self,
+        client_id: str,
+        symbol: str,
+        side: Side,
+        px: int,
+        qty: int,
+        orig_client_id: str | None,
+        now_ns: int,
+    ) -> Approved | Denied:
+        """A new order (`orig_client_id` None) or a replace of `orig_client_id`;
+        `qty` is the (new) total order quantity in lots."""
+        sym = self._syms.get(symbol)
         if sym is None:
-            return self._deny(intent, now_ns, DenyReason.UNKNOWN_SYMBOL, "symbol not configured")
+            return self._deny(
+                client_id, symbol, now_ns, DenyReason.UNKNOWN_SYMBOL, "symbol not configured"
+            )
         if self.needs_rebuild:
-            return self._deny(intent, now_ns, DenyReason.NOT_REBUILT, "disconnected: rebuild first")
+            return self._deny(
+                client_id, symbol, now_ns, DenyReason.NOT_REBUILT, "disconnected: rebuild first"
+            )
         if self.kill_switch:
-            return self._deny(intent, now_ns, DenyReason.KILL_SWITCH, "kill switch engaged")
+            return self._deny(
+                client_id, symbol, now_ns, DenyReason.KILL_SWITCH, "kill switch engaged"
+            )
         if self.state is TradingState.HALTED:
-            return self._deny(intent, now_ns, DenyReason.HALTED, "trading halted")
-        if intent.client_id in self._open:
-            return self._deny(intent, now_ns, DenyReason.DUPLICATE_ID, intent.client_id)
-        qty = intent.qty_lots
-        px = intent.px_ticks
+            return self._deny(client_id, symbol, now_ns, DenyReason.HALTED, "trading halted")
+        if client_id in self._open:
+            return self._deny(client_id, symbol, now_ns, DenyReason.DUPLICATE_ID, client_id)
         if qty <= 0 or px <= 0:
-            return self._deny(intent, now_ns, DenyReason.BAD_ORDER, f"px {px} qty {qty}")
-        sign = 1 if intent.side is Side.BUY else -1
+            return self._deny(client_id, symbol, now_ns, DenyReason.BAD_ORDER, f"px {px} qty {qty}")
+        sign = 1 if side is Side.BUY else -1
 
         # what the order replaces (its exposure leaves the projection)
         orig: _Open | None = None
-        if isinstance(intent, ReplaceIntent):
-            orig = self._open.get(intent.orig_client_id)
+        if orig_client_id is not None:
+            orig = self._open.get(orig_client_id)
             if orig is None or orig.sym is not sym or orig.sign != sign:
                 return self._deny(
-                    intent, now_ns, DenyReason.UNKNOWN_ORDER, f"{intent.orig_client_id} not open"
+                    client_id,
+                    symbol,
+                    now_ns,
+                    DenyReason.UNKNOWN_ORDER,
+                    f"{orig_client_id} not open",
                 )
             qty = max(qty - orig.filled_lots, 0)  # new leaves
         if sym.max_qty_lots is not None and qty > sym.max_qty_lots:
             return self._deny(
-                intent, now_ns, DenyReason.MAX_ORDER_QTY, f"{qty} lots > {sym.max_qty_lots} lots"
+                client_id,
+                symbol,
+                now_ns,
+                DenyReason.MAX_ORDER_QTY,
+                f"{qty} lots > {sym.max_qty_lots} lots",
             )
         notional = px * qty
         if sym.max_notional is not None and notional > sym.max_notional:
             return self._deny(
-                intent,
+                client_id,
+                symbol,
                 now_ns,
                 DenyReason.MAX_ORDER_NOTIONAL,
                 f"{notional * sym.unit} > {sym.limits.max_order_notional}",
@@ -286,10 +336,16 @@ class RiskEngine:
         if sym.collar_num is not None:
             ref = sym.ref_ticks
             if ref is None:
-                return self._deny(intent, now_ns, DenyReason.NO_REFERENCE, "no reference price")
+                return self._deny(
+                    client_id, symbol, now_ns, DenyReason.NO_REFERENCE, "no reference price"
+                )
             if abs(px - ref) * sym.collar_den > sym.collar_num * ref:
                 return self._deny(
-                    intent, now_ns, DenyReason.PRICE_COLLAR, f"px {px} vs ref {ref} ticks"
+                    client_id,
+                    symbol,
+                    now_ns,
+                    DenyReason.PRICE_COLLAR,
+                    f"px {px} vs ref {ref} ticks",
                 )
         msgs = self._msgs
         if self._max_msgs is not None:
@@ -298,10 +354,12 @@ class RiskEngine:
                 msgs.popleft()
             if len(msgs) >= self._max_msgs:
                 return self._deny(
-                    intent, now_ns, DenyReason.RATE_LIMIT, f"{len(msgs)} msgs in window"
+                    client_id, symbol, now_ns, DenyReason.RATE_LIMIT, f"{len(msgs)} msgs in window"
                 )
         if orig is None and self._max_open is not None and len(self._open) >= self._max_open:
-            return self._deny(intent, now_ns, DenyReason.MAX_OPEN_ORDERS, f"{len(self._open)} open")
+            return self._deny(
+                client_id, symbol, now_ns, DenyReason.MAX_OPEN_ORDERS, f"{len(self._open)} open"
+            )
 
         open_same = sym.open_buy_lots if sign > 0 else sym.open_sell_lots
         open_notional = sym.open_notional
@@ -317,7 +375,8 @@ class RiskEngine:
         side_total = open_same + qty
         if self.state is TradingState.REDUCE_ONLY and (sign * pos >= 0 or side_total > abs(pos)):
             return self._deny(
-                intent,
+                client_id,
+                symbol,
                 now_ns,
                 DenyReason.REDUCE_ONLY,
                 f"pos {pos} lots, {side_total} lots on this side",
@@ -326,13 +385,14 @@ class RiskEngine:
             projected = pos + sign * side_total
             if abs(projected) > sym.max_net_lots:
                 return self._deny(
-                    intent,
+                    client_id,
+                    symbol,
                     now_ns,
                     DenyReason.MAX_NET_POSITION,
                     f"|{projected}| lots > {sym.max_net_lots}",
                 )
         if self._vega_on and sym.vega_lot:
-            denied = self._check_vega(intent, now_ns, sym, sign * side_total)
+            denied = self._check_vega(client_id, symbol, now_ns, sym, sign * side_total)
             if denied is not None:
                 return denied
         pos_notional = abs(pos) * sym.mark_ticks
@@ -340,7 +400,8 @@ class RiskEngine:
             gross = pos_notional + open_notional + notional
             if gross > sym.max_gross:
                 return self._deny(
-                    intent,
+                    client_id,
+                    symbol,
                     now_ns,
                     DenyReason.MAX_GROSS_NOTIONAL,
                     f"{gross * sym.unit} > {sym.limits.max_gross_notional}",
@@ -350,7 +411,8 @@ class RiskEngine:
             net = self._tot_pos_net + sign * (tot_open_same + money)
             if abs(net) > self._max_total_net:
                 return self._deny(
-                    intent,
+                    client_id,
+                    symbol,
                     now_ns,
                     DenyReason.MAX_TOTAL_NET_NOTIONAL,
                     f"|{net * self._money_unit}| > {self.config.max_total_net_notional}",
@@ -359,7 +421,8 @@ class RiskEngine:
             tgross = self._tot_pos_gross + tot_open_all + money
             if tgross > self._max_total_gross:
                 return self._deny(
-                    intent,
+                    client_id,
+                    symbol,
                     now_ns,
                     DenyReason.MAX_TOTAL_GROSS_NOTIONAL,
                     f"{tgross * self._money_unit} > {self.config.max_total_gross_notional}",
@@ -368,13 +431,14 @@ class RiskEngine:
         # approved: count the message and track the order at its new terms
         if self._max_msgs is not None:
             msgs.append(now_ns)
-        filled = 0
-        if orig is not None:
-            filled = orig.filled_lots
+        if orig is not None:  # the record moves to the new id and terms (fills kept)
             self._remove(orig)
-        rec = _Open(intent.client_id, sym, sign, px, qty + filled)
-        rec.filled_lots = filled
-        self._add(rec)
+            orig.client_id = client_id
+            orig.px_ticks = px
+            orig.qty_lots = qty + orig.filled_lots
+            self._add(orig)
+            return APPROVED
+        self._add(_Open(client_id, sym, sign, px, qty))
         return APPROVED
 
     # ---- order and market updates -----------------------------------------------------
@@ -518,8 +582,10 @@ class RiskEngine:
 
     # ---- bookkeeping ------------------------------------------------------------------
 
-    def _deny(self, intent: Intent, now_ns: int, reason: DenyReason, detail: str) -> Denied:
-        self._events.append(RiskDenied(now_ns, intent.client_id, intent.symbol, reason, detail))
+    def _deny(
+        self, client_id: str, symbol: str, now_ns: int, reason: DenyReason, detail: str
+    ) -> Denied:
+        self._events.append(RiskDenied(now_ns, client_id, symbol, reason, detail))
         return Denied(reason, detail)
 
     def _reinstate(self, o: OrderIntent, filled: int) -> None:
@@ -548,7 +614,9 @@ class RiskEngine:
             sym.open_sell_lots += lots
             self._tot_open_sell += money * sym.money_mult
 
-    def _check_vega(self, intent: Intent, now_ns: int, sym: _Sym, lots: int) -> Denied | None:
+    def _check_vega(
+        self, client_id: str, symbol: str, now_ns: int, sym: _Sym, lots: int
+    ) -> Denied | None:
         """The vega limits for `lots` more (signed) of option `sym` held; None = pass."""
         und = sym.underlying
         assert und is not None and sym.vega_lot is not None  # set together by set_vega
@@ -558,14 +626,19 @@ class RiskEngine:
         # a fill that lowers |vega| passes however far over the limit the book is
         if limit is not None and abs(after) > limit and abs(after) >= abs(before):
             return self._deny(
-                intent, now_ns, DenyReason.MAX_VEGA, f"{und}: |{after}| > {limit} vega/pt"
+                client_id,
+                symbol,
+                now_ns,
+                DenyReason.MAX_VEGA,
+                f"{und}: |{after}| > {limit} vega/pt",
             )
         total_limit = self._max_total_vega
         if total_limit is not None:
             total = self._vega_abs_total - abs(before) + abs(after)
             if total > total_limit and total >= self._vega_abs_total:
                 return self._deny(
-                    intent,
+                    client_id,
+                    symbol,
                     now_ns,
                     DenyReason.MAX_TOTAL_VEGA,
                     f"{total} > {total_limit} vega/pt over all underlyings",

@@ -1,0 +1,151 @@
+"""The quoter's hot-path shortcuts give exactly what the general paths give.
+
+Pre-serialised replaces (`OrderManager.send_text` -> `Session.send_text`) must
+put the same bytes on the wire as the field-list path, and
+`RiskEngine.check_replace` must decide, track and record exactly as
+`check(ReplaceIntent(...))`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+
+import pytest
+
+from mmsla.domain import Side
+from quoter.fix.codec.framing import encode, join_fields, parse
+from quoter.fix.session import BaseApplication, Session, SessionConfig
+from quoter.intents import Instrument, OrderIntent, ReplaceIntent
+from quoter.marketdata import quoter_dictionary
+from quoter.orders import OrderManager
+from quoter.pricing.ladder import Ladder
+from quoter.pricing.requote import RequotePolicy
+from quoter.risk import APPROVED, Denied, DenyReason, RiskConfig, RiskEngine, SymbolLimits
+
+ABC = Instrument("ABC", Decimal("0.01"), Decimal(1))
+T0 = 1_800_000_000 * 1_000_000_000
+
+
+class _Both:
+    """Records field-list sends as text, and text sends as given."""
+
+    def __init__(self) -> None:
+        self.texts: list[tuple[str, str]] = []
+
+    def fields(self, msg_type: str, body: Sequence[tuple[int, str]]) -> None:
+        self.texts.append((msg_type, join_fields(body)))
+
+    def text(self, msg_type: str, body_text: str) -> None:
+        self.texts.append((msg_type, body_text))
+
+
+def _ack(om: OrderManager, msg_type: str, text: str, *, venue_id: str | None) -> None:
+    """The venue accepts (35=D) or confirms the replace (35=G) described by `text`."""
+    fields = dict((int(t), val) for t, val in (f.split("=", 1) for f in text.split("\x01") if f))
+    body = [(11, fields[11]), (150, "0" if msg_type == "D" else "5"), (39, "0")]
+    if msg_type == "G":
+        body.append((41, fields[41]))
+    if venue_id is not None:
+        body.append((37, venue_id))
+    body += [(54, fields[54]), (55, "ABC"), (151, fields[38]), (14, "0")]
+    om.on_execution_report(parse(encode("FIX.4.4", "8", [], body)), T0)
+
+
+@pytest.mark.parametrize("venue_id", ["V1", None])
+@pytest.mark.parametrize("post_only", [True, False])
+def test_replace_text_equals_the_field_list(venue_id: str | None, post_only: bool) -> None:
+    sent: dict[bool, list[tuple[str, str]]] = {}
+    for use_text in (False, True):
+        risk = RiskEngine(RiskConfig((ABC,), default=SymbolLimits()))
+        rec = _Both()
+        om = OrderManager(
+            [ABC], rec.fields, risk, requote=RequotePolicy(), id_prefix="T", post_only=post_only
+        )
+        if use_text:
+            om.send_text = rec.text
+        om.reconcile("ABC", Ladder(((9990, 100),), ((10010, 200),)), T0)
+        for mt, text in list(rec.texts):
+            _ack(om, mt, text, venue_id=venue_id)
+        # both sides move (and the ask's size): two replaces
+        om.reconcile("ABC", Ladder(((9995, 100),), ((10012, 300),)), T0 + 5_000)
+        sent[use_text] = rec.texts
+    assert [mt for mt, _ in sent[True]] == ["D", "D", "G", "G"]
+    assert sent[True] == sent[False]
+    g = sent[True][-1][1]
+    assert ("18=6\x01" in g) is post_only and ("37=" in g) is (venue_id is not None)
+
+
+def _pair() -> tuple[Session, Session]:
+    d = quoter_dictionary()
+    q = Session(SessionConfig("MM1", "VENUE"), BaseApplication(), dictionary=d)
+    v = Session(SessionConfig("VENUE", "MM1", role="acceptor"), BaseApplication(), dictionary=d)
+    q.connection_made()
+    v.connection_made()
+    v.data_received(q.data_to_send())
+    q.data_received(v.data_to_send())
+    assert q.is_logged_on
+    return q, v
+
+
+def test_session_send_text_equals_send() -> None:
+    body = [(41, "A1"), (11, "A2"), (55, "ABC"), (54, "1"), (38, "100"), (40, "2"), (44, "1.5")]
+    frames = []
+    for use_text in (False, True):
+        q, _ = _pair()
+        q.clock = lambda: T0 + 123_456_789  # the same SendingTime both ways
+        seq = q.send_text("G", join_fields(body)) if use_text else q.send("G", body)
+        frames.append((seq, q.data_to_send(), q.store.get_sent(seq, seq)))
+    assert frames[0] == frames[1]
+    assert frames[0][2] == [(frames[0][0], frames[0][1])]  # stored for resend
+
+
+def test_session_send_text_needs_logon() -> None:
+    q = Session(SessionConfig("MM1", "VENUE"), BaseApplication(), dictionary=quoter_dictionary())
+    with pytest.raises(RuntimeError):
+        q.send_text("G", "55=ABC\x01")
+
+
+def _risk(limits: SymbolLimits) -> RiskEngine:
+    r = RiskEngine(RiskConfig((ABC,), default=limits))
+    r.set_reference("ABC", 10_000)
+    return r
+
+
+@pytest.mark.parametrize(
+    ("limits", "px", "qty", "reason"),
+    [
+        (SymbolLimits(), 10_005, 150, None),
+        (SymbolLimits(max_order_qty=Decimal(120)), 10_005, 160, DenyReason.MAX_ORDER_QTY),
+        (SymbolLimits(price_collar_bps=Decimal(10)), 10_050, 100, DenyReason.PRICE_COLLAR),
+        (SymbolLimits(max_net_qty=Decimal(140)), 10_000, 150, DenyReason.MAX_NET_POSITION),
+    ],
+)
+def test_check_replace_equals_check(
+    limits: SymbolLimits, px: int, qty: int, reason: DenyReason | None
+) -> None:
+    out = []
+    for fast in (False, True):
+        r = _risk(limits)
+        assert r.check(OrderIntent("A", ABC, Side.BUY, 9_990, 100), T0) is APPROVED
+        r.on_fill("A", "ABC", Side.BUY, 30, 9_990)  # part filled: 70 open
+        if fast:
+            v = r.check_replace("B", "A", "ABC", Side.BUY, px, qty, T0 + 1)
+        else:
+            v = r.check(ReplaceIntent("B", "A", ABC, Side.BUY, px, qty), T0 + 1)
+        out.append((v, r.drain_events(), r.open_order_ids, r.exposure("ABC")))
+    assert out[0] == out[1]
+    v, events, ids, exp = out[1]
+    if reason is None:
+        assert v is APPROVED and ids == frozenset({"B"})
+        assert exp.open_buy_lots == qty - 30  # the new leaves, fills kept
+    else:
+        assert isinstance(v, Denied) and v.reason is reason and ids == frozenset({"A"})
+        assert len(events) == 1 and exp.open_buy_lots == 70
+
+
+def test_check_replace_of_an_unknown_order_is_denied() -> None:
+    r = _risk(SymbolLimits())
+    v = r.check_replace("B", "nope", "ABC", Side.BUY, 10_000, 100, T0)
+    assert isinstance(v, Denied) and v.reason is DenyReason.UNKNOWN_ORDER
+    assert r.open_order_ids == frozenset()
