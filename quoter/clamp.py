@@ -102,6 +102,7 @@ class ObligationClamp:
         self._spread_memo: dict[
             tuple[int, int, bool, tuple[int, int] | None], tuple[int, int, ClampAction | None]
         ] = {}
+        self._apply_memo: dict[tuple[Ladder, bool, tuple[int, int] | None], ClampResult] = {}
         # the quantity minimum does not depend on the price: once per stress flag
         self._min_qty_lots: dict[bool, int] = {}
 
@@ -204,7 +205,20 @@ class ObligationClamp:
         stressed: bool = False,
         market: tuple[int, int] | None = None,
     ) -> ClampResult:
-        """The ladder made valid (as far as a quote can be), and what was changed."""
+        """The ladder made valid (as far as a quote can be), and what was changed.
+
+        Memoised: the result is a pure function of (ladder, stressed, and market
+        when `needs_market`), immutable, and the strategy's few ladders recur."""
+        key = (ladder, stressed, market if self.needs_market else None)
+        memo = self._apply_memo
+        hit = memo.get(key)
+        if hit is None:
+            if len(memo) >= 4096:
+                memo.clear()
+            hit = memo[key] = self._apply(ladder, stressed, market)
+        return hit
+
+    def _apply(self, ladder: Ladder, stressed: bool, market: tuple[int, int] | None) -> ClampResult:
         actions: list[ClampAction] = []
         bids, asks = list(ladder.bids), list(ladder.asks)
         if bids and asks and self.terms.max_spread is not None:

@@ -365,12 +365,14 @@ class RiskEngine:
         open_notional = sym.open_notional
         tot_open_same = self._tot_open_buy if sign > 0 else self._tot_open_sell
         tot_open_all = self._tot_open_buy + self._tot_open_sell
+        old_leaves = old_notional = 0
         if orig is not None:
-            old_leaves = orig.leaves
+            old_leaves = max(orig.qty_lots - orig.filled_lots, 0)  # (`_Open.leaves`)
+            old_notional = orig.px_ticks * old_leaves
             open_same -= old_leaves
-            open_notional -= orig.px_ticks * old_leaves
-            tot_open_same -= orig.px_ticks * old_leaves * sym.money_mult
-            tot_open_all -= orig.px_ticks * old_leaves * sym.money_mult
+            open_notional -= old_notional
+            tot_open_same -= old_notional * sym.money_mult
+            tot_open_all -= old_notional * sym.money_mult
         pos = sym.pos_lots
         side_total = open_same + qty
         if self.state is TradingState.REDUCE_ONLY and (sign * pos >= 0 or side_total > abs(pos)):
@@ -431,12 +433,24 @@ class RiskEngine:
         # approved: count the message and track the order at its new terms
         if self._max_msgs is not None:
             msgs.append(now_ns)
-        if orig is not None:  # the record moves to the new id and terms (fills kept)
-            self._remove(orig)
+        if orig is not None:
+            # the record moves to the new id and terms (fills kept); its exposure
+            # changes by the difference (`_remove` + `_add`, folded into one shift)
+            open_ = self._open
+            del open_[orig.client_id]
             orig.client_id = client_id
             orig.px_ticks = px
             orig.qty_lots = qty + orig.filled_lots
-            self._add(orig)
+            open_[client_id] = orig
+            d_lots = qty - old_leaves  # (the new leaves are `qty`)
+            d_money = notional - old_notional
+            sym.open_notional += d_money
+            if sign > 0:
+                sym.open_buy_lots += d_lots
+                self._tot_open_buy += d_money * sym.money_mult
+            else:
+                sym.open_sell_lots += d_lots
+                self._tot_open_sell += d_money * sym.money_mult
             return APPROVED
         self._add(_Open(client_id, sym, sign, px, qty))
         return APPROVED

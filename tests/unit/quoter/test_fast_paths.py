@@ -3,7 +3,7 @@
 Pre-serialised replaces (`OrderManager.send_text` -> `Session.send_text`) must
 put the same bytes on the wire as the field-list path, and
 `RiskEngine.check_replace` must decide, track and record exactly as
-`check(ReplaceIntent(...))`.
+`check(ReplaceIntent(...))`; the memoised clamp must tell its inputs apart.
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ from decimal import Decimal
 import pytest
 
 from mmsla.domain import Side
+from mmsla.domain.agreement import MaxSpread, MinSize, StatesPolicy, Terms
+from quoter.clamp import ObligationClamp
 from quoter.fix.codec.framing import encode, join_fields, parse
 from quoter.fix.session import BaseApplication, Session, SessionConfig
 from quoter.intents import Instrument, OrderIntent, ReplaceIntent
@@ -149,3 +151,32 @@ def test_check_replace_of_an_unknown_order_is_denied() -> None:
     v = r.check_replace("B", "nope", "ABC", Side.BUY, 10_000, 100, T0)
     assert isinstance(v, Denied) and v.reason is DenyReason.UNKNOWN_ORDER
     assert r.open_order_ids == frozenset()
+
+
+def test_clamp_memo_keys_on_stress_and_market() -> None:
+    """`ObligationClamp.apply` is memoised: the same ladder again under another stress
+    flag or (for a market-referenced limit) another market gets its own answer."""
+    states = StatesPolicy(
+        stressed_spread_multiplier=Decimal(2), stressed_size_multiplier=Decimal(3)
+    )
+    terms = Terms(
+        max_spread=MaxSpread(Decimal(10), "bps", "market_mid"), min_size=MinSize(qty=Decimal(50))
+    )
+    lad = Ladder(((9_980, 40),), ((10_020, 40),))  # 40 ticks wide, under the min size
+    runs = []
+    for _ in range(2):  # the second round is answered from the memo
+        c = ObligationClamp(terms, states, ABC, Decimal("0.01"))
+        out = []
+        for stressed, market in [
+            (False, (9_999, 10_001)),
+            (True, (9_999, 10_001)),
+            (False, (19_999, 20_001)),
+        ]:
+            out.append(c.apply(lad, stressed=stressed, market=market))
+            out.append(c.apply(lad, stressed=stressed, market=market))
+        runs.append(out)
+    plain, plain2, stressed_, _, wide_market, _ = runs[0]
+    assert runs[0] == runs[1] and plain == plain2
+    assert plain.ladder.bids[0] == (9_995, 50) and plain.ladder.asks[0] == (10_005, 50)
+    assert stressed_.ladder.bids[0] == (9_990, 150)  # twice the width, thrice the size
+    assert wide_market.ladder.bids[0] == (9_990, 50)  # 10 bps of 200.00 is 20 ticks
