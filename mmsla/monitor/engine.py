@@ -592,10 +592,11 @@ class MonitorEngine:
             elif not active and name in s.open_states:
                 start = s.open_states.pop(name)
                 s.state_flags(self._excluded)
-                iv = StateInterval(start, ts, s.symbol, name, e.get("reason"))
-                s.states.append(iv)
-                s.ev.push_state(iv)
-                self.out.states.append(iv)
+                if ts > start:  # opened and closed at one instant: no time, no interval
+                    iv = StateInterval(start, ts, s.symbol, name, e.get("reason"))
+                    s.states.append(iv)
+                    s.ev.push_state(iv)
+                    self.out.states.append(iv)
                 self._instant(s, ts, False, e)
             if name == "stressed":
                 if active and self.config.actions.widen_on_stressed:

@@ -7,7 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from mmsla.agreement.load import parse_agreement
@@ -85,6 +85,14 @@ event = st.tuples(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(st.lists(event, min_size=1, max_size=60), st.integers(1, 7))
+@example(  # a state opened and closed at one instant: no zero-length interval persisted
+    steps=[
+        (0, "99.50", "99.50", "0", "quote"),
+        (0, "99.50", "99.50", "0", "stressed+"),
+        (0, "99.50", "99.50", "0", "stressed-"),
+    ],
+    batch=1,
+)
 def test_day_results_equal_batch_check_on_the_written_log(
     tmp_path: Path, steps: list[Any], batch: int
 ) -> None:
