@@ -4,7 +4,9 @@ A publisher process (`mmsla.monitor.testfeed.FeedPublisher`: PUB + journal +
 replay, the quoter's wire format) sends quote events for two symbols; the
 monitor (this process: `MonitorRunner` + `MonitorEngine` with every per-instant
 rule of `fixtures/monitor/agreement.yaml` on, breach alerts, budget re-checks,
-batched persistence to CSV chunks + DuckDB in a writer process) consumes them.
+batched persistence in a writer process: CSV evidence chunks plus the same rows
+into DuckDB through `EventStore.append`, garbage collected after each flush)
+consumes them.
 For the throughput runs the publisher encodes and journals every event before
 the clock starts (`FeedPublisher.stage`), so that what is measured is the
 monitor, not the stand-in quoter's JSON encoding. Reported:

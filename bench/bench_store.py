@@ -13,6 +13,9 @@ Scale with MMSLA_BENCH_STORE="days,symbols,rows_per_day" (default 5,20,200000 =
 time, ingest rows/s through `EventStore.ingest` (one transaction, all files),
 the database size, the time of a per-symbol-day aggregate over everything, and
 peak RSS of the process (DuckDB memory_limit 2GB; generation runs in the same process).
+Also the monitor's batch path: 20 batches of 50,000 quote rows stored from memory
+(`EventStore.append`, columns of decimal text) against the same rows written as CSV
+files and ingested (`EventStore.ingest`), CPU time per row (process time).
 """
 
 from __future__ import annotations
@@ -77,6 +80,58 @@ def write_partitions(root: Path, days: int, symbols: int, rows: int, seed: int =
     return sorted(files)
 
 
+def _batches(n_batches: int, rows: int) -> list[pa.Table]:
+    """Monitor-like quote batches: two symbols, one level of decimal text per side."""
+    out = []
+    t0 = int(time.mktime(DAY0.timetuple())) * NS + 8 * 3600 * NS
+    for k in range(n_batches):
+        i = np.arange(k * rows, (k + 1) * rows)
+        ask = np.where(i % 100 == 99, "101.50", "100.20")
+        out.append(
+            pa.table(
+                {
+                    "ts": pa.array(t0 + i * 1_000_000, pa.int64()),
+                    "symbol": pa.array(np.where(i % 2 == 1, "ABC", "XYZ")),
+                    "bid_px": pa.array(["100.00"] * rows),
+                    "bid_qty": pa.array(["200"] * rows),
+                    "ask_px": pa.array(ask),
+                    "ask_qty": pa.array(["200"] * rows),
+                    "event": pa.array(["quote"] * rows),
+                }
+            )
+        )
+    return out
+
+
+def bench_append(root: Path, n_batches: int = 20, rows: int = 50_000) -> None:
+    import pyarrow.csv as pacsv
+
+    batches = _batches(n_batches, rows)
+    paths = []
+    for k, t in enumerate(batches):
+        p = root / f"batch-{k:03d}.csv"
+        pacsv.write_csv(t, p, pacsv.WriteOptions(quoting_style="none"))
+        paths.append(p)
+    figures: dict[str, list[float]] = {}
+    for name in ("ingest", "append", "ingest ", "append "):
+        with EventStore.open(root / f"{name.strip()}-{len(figures)}.duckdb") as store:
+            t0 = time.process_time()
+            for k in range(n_batches):
+                with store.transaction():
+                    if name.strip() == "ingest":
+                        store.ingest("quotes", paths[k], source="bench")
+                    else:
+                        store.append("quotes", batches[k], path=f"batch-{k}", source="bench")
+            figures.setdefault(name.strip(), []).append(
+                (time.process_time() - t0) / (n_batches * rows) * 1e6
+            )
+    print(
+        f"   monitor batches ({n_batches} x {rows:,} quote rows, CPU per row, best of 2): "
+        f"ingest CSV files {min(figures['ingest']):.2f} us, "
+        f"append from memory {min(figures['append']):.2f} us"
+    )
+
+
 def main() -> None:
     spec = os.environ.get("MMSLA_BENCH_STORE", "5,20,200000")
     days, symbols, rows = (int(x) for x in spec.split(","))
@@ -118,6 +173,8 @@ def main() -> None:
             f"{time.perf_counter() - t0:.2f} s"
         )
         store.close()
+    with tempfile.TemporaryDirectory(prefix="mmsla-bench-append-") as tmp:
+        bench_append(Path(tmp))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
     print(f"   peak RSS: {peak:.2f} GiB")
 
