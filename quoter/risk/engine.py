@@ -114,6 +114,7 @@ class _Sym:
         "open_notional",
         "open_sell_lots",
         "pos_lots",
+        "projects",
         "ref_ticks",
         "underlying",
         "unit",
@@ -137,6 +138,7 @@ class _Sym:
             num, den = limits.price_collar_bps.as_integer_ratio()
             self.collar_num, self.collar_den = num, den * 10_000
         self.pos_lots = 0
+        self.projects = True  # (set by the engine from the limits in force)
         self.ref_ticks: int | None = None
         self.mark_ticks = 0  # reference price, else last fill price: values the position
         self.open_buy_lots = 0
@@ -196,6 +198,16 @@ class RiskEngine:
         self._vega: dict[str, Decimal] = {}  # underlying -> book vega per vol point
         self._vega_abs_total = Decimal(0)  # sum over underlyings of |book vega|
         self._vega_on = bool(self._vega_limits) or self._max_total_vega is not None
+        # whether `check` must project exposure for a symbol (some limit reads it;
+        # reduce-only, a trading state, is tested at check time)
+        for sym in self._syms.values():
+            sym.projects = (
+                sym.max_net_lots is not None
+                or sym.max_gross is not None
+                or self._max_total_net is not None
+                or self._max_total_gross is not None
+                or self._vega_on
+            )
 
     # ---- queries ----------------------------------------------------------------------
 
@@ -361,74 +373,79 @@ class RiskEngine:
                 client_id, symbol, now_ns, DenyReason.MAX_OPEN_ORDERS, f"{len(self._open)} open"
             )
 
-        open_same = sym.open_buy_lots if sign > 0 else sym.open_sell_lots
-        open_notional = sym.open_notional
-        tot_open_same = self._tot_open_buy if sign > 0 else self._tot_open_sell
-        tot_open_all = self._tot_open_buy + self._tot_open_sell
         old_leaves = old_notional = 0
         if orig is not None:
             old_leaves = max(orig.qty_lots - orig.filled_lots, 0)  # (`_Open.leaves`)
             old_notional = orig.px_ticks * old_leaves
-            open_same -= old_leaves
-            open_notional -= old_notional
-            tot_open_same -= old_notional * sym.money_mult
-            tot_open_all -= old_notional * sym.money_mult
-        pos = sym.pos_lots
-        side_total = open_same + qty
-        if self.state is TradingState.REDUCE_ONLY and (sign * pos >= 0 or side_total > abs(pos)):
-            return self._deny(
-                client_id,
-                symbol,
-                now_ns,
-                DenyReason.REDUCE_ONLY,
-                f"pos {pos} lots, {side_total} lots on this side",
-            )
-        if sym.max_net_lots is not None:
-            projected = pos + sign * side_total
-            if abs(projected) > sym.max_net_lots:
+        # the exposure projections, when some limit looks at them (`_Sym.projects`)
+        if sym.projects or self.state is TradingState.REDUCE_ONLY:
+            open_same = sym.open_buy_lots if sign > 0 else sym.open_sell_lots
+            open_notional = sym.open_notional
+            tot_open_same = self._tot_open_buy if sign > 0 else self._tot_open_sell
+            tot_open_all = self._tot_open_buy + self._tot_open_sell
+            if orig is not None:
+                open_same -= old_leaves
+                open_notional -= old_notional
+                tot_open_same -= old_notional * sym.money_mult
+                tot_open_all -= old_notional * sym.money_mult
+            pos = sym.pos_lots
+            side_total = open_same + qty
+            if self.state is TradingState.REDUCE_ONLY and (
+                sign * pos >= 0 or side_total > abs(pos)
+            ):
                 return self._deny(
                     client_id,
                     symbol,
                     now_ns,
-                    DenyReason.MAX_NET_POSITION,
-                    f"|{projected}| lots > {sym.max_net_lots}",
+                    DenyReason.REDUCE_ONLY,
+                    f"pos {pos} lots, {side_total} lots on this side",
                 )
-        if self._vega_on and sym.vega_lot:
-            denied = self._check_vega(client_id, symbol, now_ns, sym, sign * side_total)
-            if denied is not None:
-                return denied
-        pos_notional = abs(pos) * sym.mark_ticks
-        if sym.max_gross is not None:
-            gross = pos_notional + open_notional + notional
-            if gross > sym.max_gross:
-                return self._deny(
-                    client_id,
-                    symbol,
-                    now_ns,
-                    DenyReason.MAX_GROSS_NOTIONAL,
-                    f"{gross * sym.unit} > {sym.limits.max_gross_notional}",
-                )
-        money = notional * sym.money_mult
-        if self._max_total_net is not None:
-            net = self._tot_pos_net + sign * (tot_open_same + money)
-            if abs(net) > self._max_total_net:
-                return self._deny(
-                    client_id,
-                    symbol,
-                    now_ns,
-                    DenyReason.MAX_TOTAL_NET_NOTIONAL,
-                    f"|{net * self._money_unit}| > {self.config.max_total_net_notional}",
-                )
-        if self._max_total_gross is not None:
-            tgross = self._tot_pos_gross + tot_open_all + money
-            if tgross > self._max_total_gross:
-                return self._deny(
-                    client_id,
-                    symbol,
-                    now_ns,
-                    DenyReason.MAX_TOTAL_GROSS_NOTIONAL,
-                    f"{tgross * self._money_unit} > {self.config.max_total_gross_notional}",
-                )
+            if sym.max_net_lots is not None:
+                projected = pos + sign * side_total
+                if abs(projected) > sym.max_net_lots:
+                    return self._deny(
+                        client_id,
+                        symbol,
+                        now_ns,
+                        DenyReason.MAX_NET_POSITION,
+                        f"|{projected}| lots > {sym.max_net_lots}",
+                    )
+            if self._vega_on and sym.vega_lot:
+                denied = self._check_vega(client_id, symbol, now_ns, sym, sign * side_total)
+                if denied is not None:
+                    return denied
+            pos_notional = abs(pos) * sym.mark_ticks
+            if sym.max_gross is not None:
+                gross = pos_notional + open_notional + notional
+                if gross > sym.max_gross:
+                    return self._deny(
+                        client_id,
+                        symbol,
+                        now_ns,
+                        DenyReason.MAX_GROSS_NOTIONAL,
+                        f"{gross * sym.unit} > {sym.limits.max_gross_notional}",
+                    )
+            money = notional * sym.money_mult
+            if self._max_total_net is not None:
+                net = self._tot_pos_net + sign * (tot_open_same + money)
+                if abs(net) > self._max_total_net:
+                    return self._deny(
+                        client_id,
+                        symbol,
+                        now_ns,
+                        DenyReason.MAX_TOTAL_NET_NOTIONAL,
+                        f"|{net * self._money_unit}| > {self.config.max_total_net_notional}",
+                    )
+            if self._max_total_gross is not None:
+                tgross = self._tot_pos_gross + tot_open_all + money
+                if tgross > self._max_total_gross:
+                    return self._deny(
+                        client_id,
+                        symbol,
+                        now_ns,
+                        DenyReason.MAX_TOTAL_GROSS_NOTIONAL,
+                        f"{tgross * self._money_unit} > {self.config.max_total_gross_notional}",
+                    )
 
         # approved: count the message and track the order at its new terms
         if self._max_msgs is not None:
