@@ -46,7 +46,7 @@ from typing import Any
 
 import zmq
 
-from mmsla.domain import Fill, Level, Quote
+from mmsla.domain import Fill, Level, Quote, Side
 from mmsla.events.bus import Publisher, ReplayServer
 from mmsla.events.control import ALL_SYMBOLS, ControlServer
 from mmsla.events.journal import Journal
@@ -188,6 +188,9 @@ class QuoterEngine(BaseApplication):
         # own-order tracking for fair value (`_others_top`), when the manager has it
         self._own_lots: Callable[[str], tuple[dict[int, int], dict[int, int]]] | None = getattr(
             self.orders, "own_lots", None
+        )
+        self._own_lots_at: Callable[[str, Side, int], int] | None = getattr(
+            self.orders, "own_lots_at", None
         )
         self._book_updated: Callable[[str], None] | None = getattr(
             self.orders, "book_updated", None
@@ -468,6 +471,16 @@ class QuoterEngine(BaseApplication):
         own_lots = self._own_lots  # None: a manager that cannot tell (the plain book)
         if not self.exclude_own or own_lots is None or symbol not in self.strategies:
             return book.top()
+        at = self._own_lots_at
+        bids, asks = book.bids, book.asks
+        if at is not None and bids and asks:
+            # the usual case: each side's best level is not only ours -- the answer of
+            # `top_excluding`, asking only about those two prices
+            b, a = max(bids), min(asks)
+            b_rest = bids[b] - at(symbol, Side.BUY, b)
+            a_rest = asks[a] - at(symbol, Side.SELL, a)
+            if b_rest > 0 and a_rest > 0:
+                return TopOfBook(b, b_rest, a, a_rest)
         own_bids, own_asks = own_lots(symbol)
         return book.top_excluding(own_bids, own_asks)
 

@@ -300,6 +300,29 @@ class OrderManager:
                     agg[px] = agg.get(px, 0) + leaves
         return bids, asks
 
+    def own_lots_at(self, symbol: str, side: Side, px_ticks: int) -> int:
+        """`own_lots(symbol)[0 if side is BUY else 1].get(px_ticks, 0)` without building
+        the dictionaries (fair value asks only about the best price of each side)."""
+        gone = self._gone.get(symbol) if self._gone else None
+        n = (gone[0] if side is Side.BUY else gone[1]).get(px_ticks, 0) if gone else 0
+        slots = self.slots.get((symbol, side))
+        if not slots:
+            return n
+        for o in slots.values():
+            if o.state in TERMINAL_STATES:
+                continue
+            px, leaves = o.px_ticks, o.leaves_lots
+            pending_px, pending_qty = o.pending_px, o.pending_qty
+            if pending_px is not None and pending_qty is not None:
+                new_leaves = max(pending_qty - o.filled_lots, 0)
+                if pending_px == px:
+                    leaves = max(leaves, new_leaves)
+                elif pending_px == px_ticks and new_leaves > 0:
+                    n += new_leaves
+            if px == px_ticks and leaves > 0:
+                n += leaves
+        return n
+
     def book_updated(self, symbol: str) -> None:
         """A market-data update of `symbol` arrived: its book now shows what left it."""
         if self._gone:

@@ -8,6 +8,7 @@ put the same bytes on the wire as the field-list path, and
 
 from __future__ import annotations
 
+import random
 from collections.abc import Sequence
 from decimal import Decimal
 
@@ -180,3 +181,57 @@ def test_clamp_memo_keys_on_stress_and_market() -> None:
     assert plain.ladder.bids[0] == (9_995, 50) and plain.ladder.asks[0] == (10_005, 50)
     assert stressed_.ladder.bids[0] == (9_990, 150)  # twice the width, thrice the size
     assert wide_market.ladder.bids[0] == (9_990, 50)  # 10 bps of 200.00 is 20 ticks
+
+
+def test_own_lots_at_equals_own_lots_through_a_random_life() -> None:
+    """Orders placed, replaced (in flight and confirmed), part filled, cancelled, with
+    book updates in between: at every step and price, `own_lots_at` agrees."""
+    rng = random.Random(3)
+    risk = RiskEngine(RiskConfig((ABC,), default=SymbolLimits()))
+    rec = _Both()
+    om = OrderManager([ABC], rec.fields, risk, requote=RequotePolicy(), id_prefix="T")
+    pending: list[tuple[str, dict[int, str]]] = []
+    fills = 0
+
+    def agree() -> None:
+        bids, asks = om.own_lots("ABC")
+        for px in range(9_960, 10_041):
+            assert om.own_lots_at("ABC", Side.BUY, px) == bids.get(px, 0)
+            assert om.own_lots_at("ABC", Side.SELL, px) == asks.get(px, 0)
+
+    for step in range(400):
+        r = rng.random()
+        if r < 0.35:
+            mid = 10_000 + rng.randrange(-15, 16)
+            half = rng.randrange(2, 8)
+            lad = Ladder(
+                ((mid - half, rng.randrange(1, 4) * 50), (mid - half - 5, 100)),
+                ((mid + half, rng.randrange(1, 4) * 50), (mid + half + 5, 100)),
+            )
+            om.reconcile("ABC", lad, T0 + step)
+            for mt, text in rec.texts:
+                f = dict((int(t), v) for t, v in (x.split("=", 1) for x in text.split("\x01") if x))
+                pending.append((mt, f))
+            rec.texts.clear()
+        elif r < 0.7 and pending:
+            mt, f = pending.pop(rng.randrange(len(pending)))
+            et = {"D": "0", "G": "5", "F": "4"}[mt]
+            body = [(11, f[11]), (150, et), (39, "4" if et == "4" else "0"), (54, f[54])]
+            if mt != "D":
+                body.append((41, f[41]))
+            body += [(55, "ABC"), (37, "V" + f[11]), (14, "0")]
+            om.on_execution_report(parse(encode("FIX.4.4", "8", [], body)), T0 + step)
+        elif r < 0.8:
+            live = [o for o in om.live_orders("ABC") if o.leaves_lots > 1]
+            if live:
+                o = rng.choice(live)
+                fills += 1
+                n = rng.randrange(1, o.leaves_lots)
+                body = [(11, o.client_id), (150, "F"), (39, "1"), (32, str(n))]
+                body += [(31, format(o.px_ticks * ABC.tick, "f")), (54, "1"), (55, "ABC")]
+                body += [(17, f"X{fills}"), (14, str(o.filled_lots + n))]
+                om.on_execution_report(parse(encode("FIX.4.4", "8", [], body)), T0 + step)
+        else:
+            om.book_updated("ABC")
+        agree()
+    assert fills > 10 and om.messages_sent > 20
