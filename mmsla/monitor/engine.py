@@ -267,6 +267,10 @@ class MonitorEngine:
         self._qty_cache: dict[str, int] = {}
         self._pair_cache: dict[tuple[str, str], tuple[list[int], list[int]]] = {}
         self._zero1: tuple[list[int], list[int]] = ([0], [0])
+        # one-level quotes: (bid px, bid qty, ask px, ask qty) text -> the four scaled lists
+        self._quad_cache: dict[
+            tuple[str, str, str, str], tuple[list[int], list[int], list[int], list[int]]
+        ] = {}
         self._clock = wall_clock
         self._last_recheck_wall = -1e18
         self._recheck_ns = ns_from_seconds(self.config.recheck_s)
@@ -373,6 +377,8 @@ class MonitorEngine:
         cfg = self.config
         ps = cfg.px_scale
         side, syms, dirty = self._side, self.syms, self._dirty
+        quad = self._quad_cache
+        quad_get, one_level = quad.get, self.levels == 1
         quotes_out = self.out.quotes
         for e in events:
             try:
@@ -397,8 +403,39 @@ class MonitorEngine:
                 try:
                     sym = e["symbol"]
                     bids, asks = e["bids"], e["asks"]
-                    bp, bq = side(bids)
-                    ap, aq = side(asks)
+                    # the usual one-level quote: one cache lookup for both sides (same
+                    # result as `_side` twice; anything else, or a miss, takes `_side`)
+                    hit = None
+                    if (
+                        one_level
+                        and bids.__class__ is list
+                        and asks.__class__ is list
+                        and len(bids) == 1
+                        and len(asks) == 1
+                    ):
+                        lb, la = bids[0], asks[0]
+                        if (
+                            lb.__class__ is list
+                            and la.__class__ is list
+                            and len(lb) == 2
+                            and len(la) == 2
+                        ):
+                            qkey: tuple[str, str, str, str] | None = (lb[0], lb[1], la[0], la[1])
+                            try:
+                                hit = quad_get(qkey)  # type: ignore[arg-type]
+                            except TypeError:  # unhashable cells: `_side` says what is wrong
+                                qkey = None
+                            if hit is None and qkey is not None:
+                                bp, bq = side(bids)
+                                ap, aq = side(asks)
+                                if len(quad) > 200_000:
+                                    quad.clear()
+                                quad[qkey] = hit = (bp, bq, ap, aq)
+                    if hit is None:
+                        bp, bq = side(bids)
+                        ap, aq = side(asks)
+                    else:
+                        bp, bq, ap, aq = hit
                 except (KeyError, TypeError, ValueError):
                     self.rejected += 1
                     continue
