@@ -512,14 +512,15 @@ class QuoterEngine(BaseApplication):
                 for s in pricing.weights
             }
         own_top = self._others_top(symbol) if pricing.fair_value != "weighted" else book.top()
-        fv = fair_value(pricing.fair_value, own_top, float(inst.tick), tops, pricing.weights)
+        fv = fair_value(pricing.fair_value, own_top, strat.tick_f, tops, pricing.weights)
         if fv is None:
             return
         strat.observe(now, fv)
         inv_lots = self._inv_lots.get(symbol)
         if inv_lots is None:  # (cleared by every fill)
             inv_lots = self._inv_lots[symbol] = int(self.inventory.position(symbol) // inst.lot)
-        widen = float(self.widen.get(symbol, self.widen.get(ALL_SYMBOLS, _ONE)))
+        widen_by = self.widen
+        widen = float(widen_by.get(symbol, widen_by.get(ALL_SYMBOLS, _ONE))) if widen_by else 1.0
         ladder = strat.desired(fv, inv_lots, now, widen)
         clamp = self.clamps.get(symbol)
         if clamp is not None:

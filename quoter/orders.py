@@ -632,7 +632,7 @@ class OrderManager:
 
     def _effective_best(self, symbol: str, side: Side) -> int | None:
         """Where our best order on `side` rests or is about to rest (a change in flight)."""
-        o = self.slots.get((symbol, side), {}).get(0)
+        o = (self.slots.get((symbol, side)) or _NO_SLOTS).get(0)
         if o is None or o.state in TERMINAL_STATES:
             return None
         if o.pending_id is not None and o.pending_px is not None:
@@ -646,7 +646,7 @@ class OrderManager:
         is about to), the quote is never wider than the target width: the two sides may
         move in different turns (one has a change in flight), and a mix of two targets
         must not breach what the clamp made valid. Strictly narrower (width - 1) then."""
-        other = self._effective_best(symbol, side.opposite)
+        other = self._effective_best(symbol, Side.SELL if side is Side.BUY else Side.BUY)
         if other is None:
             return targets
         px, qty = targets[0]

@@ -14,6 +14,7 @@ orders, I/O, clocks (time is an argument).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -85,6 +86,20 @@ def fair_value(
     return (own.bid_ticks + own.ask_ticks) * tick / 2.0
 
 
+def _snap(bid_px: float, ask_px: float, tick_f: float, min_width_ticks: int) -> tuple[int, int]:
+    """`quoter.pricing.ticks.snap_quote` with the tick already a float (the same
+    float operations in the same order, so the same answer; `min_width_ticks` >= 1)."""
+    x = bid_px / tick_f
+    y = ask_px / tick_f
+    b = math.floor(x + (1e-9 + abs(x) * 1e-12))
+    a = math.ceil(y - (1e-9 + abs(y) * 1e-12))
+    if a - b >= min_width_ticks:
+        return b, a
+    centre = (x + y) / 2.0
+    b = math.floor(centre - min_width_ticks / 2.0 + (1e-9 + abs(centre) * 1e-12))
+    return b, b + min_width_ticks
+
+
 def ladder_spec(ladder: LadderConfig, instrument: Instrument) -> LadderSpec:
     """The configured ladder in this instrument's ticks and lots (sizes checked by the config)."""
     levels = []
@@ -102,9 +117,9 @@ class SymbolStrategy:
         "_pricing",
         "_spec",
         "_tick",
-        "_tick_f",
         "instrument",
         "last_fair_px",
+        "tick_f",
         "vol",
     )
 
@@ -114,7 +129,7 @@ class SymbolStrategy:
         self.instrument = instrument
         self._pricing = pricing
         self._tick = instrument.tick
-        self._tick_f = float(instrument.tick)
+        self.tick_f = float(instrument.tick)  # (fair value and snapping work in floats)
         self._spec = ladder_spec(ladder, instrument)
         self.vol = EwmaVolatility(pricing.volatility)
         self.last_fair_px: float | None = None
@@ -142,14 +157,17 @@ class SymbolStrategy:
         sigma = self.vol.sigma_px_per_s or 0.0
         target = p.spread.target(
             QuoteInputs(
-                fair_px, sigma, float(inventory_lots), self._tick_f, self.time_left_s(now_ns)
+                fair_px, sigma, float(inventory_lots), self.tick_f, self.time_left_s(now_ns)
             )
         )
         half = target.half_spread * widen
         r = target.reservation_px
         if p.skew is not None:  # `InventorySkew.apply`, without building its target
-            r += p.skew.offset_ticks(float(inventory_lots)) * self._tick_f
-        b, a = snap_quote(r - half, r + half, self._tick, p.min_width_ticks)
+            r += p.skew.offset_ticks(float(inventory_lots)) * self.tick_f
+        if p.min_width_ticks >= 1:
+            b, a = _snap(r - half, r + half, self.tick_f, p.min_width_ticks)
+        else:  # (raises: a quote may not lock or cross)
+            b, a = snap_quote(r - half, r + half, self._tick, p.min_width_ticks)
         if b < 1:  # a price must stay positive: keep the width, move up
             a += 1 - b
             b = 1

@@ -477,6 +477,8 @@ class RiskEngine:
     def set_reference(self, symbol: str, px_ticks: int) -> None:
         """The reference price (collar centre, position mark) of `symbol`, in ticks."""
         sym = self._syms[symbol]
+        if sym.ref_ticks == px_ticks and sym.mark_ticks == px_ticks:
+            return  # (the same mark: re-marking would change nothing)
         sym.ref_ticks = px_ticks
         self._remark(sym, px_ticks)
 

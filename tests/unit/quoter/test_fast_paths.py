@@ -24,7 +24,9 @@ from quoter.marketdata import quoter_dictionary
 from quoter.orders import OrderManager
 from quoter.pricing.ladder import Ladder
 from quoter.pricing.requote import RequotePolicy
+from quoter.pricing.ticks import snap_quote
 from quoter.risk import APPROVED, Denied, DenyReason, RiskConfig, RiskEngine, SymbolLimits
+from quoter.strategy import _snap
 
 ABC = Instrument("ABC", Decimal("0.01"), Decimal(1))
 T0 = 1_800_000_000 * 1_000_000_000
@@ -235,3 +237,15 @@ def test_own_lots_at_equals_own_lots_through_a_random_life() -> None:
             om.book_updated("ABC")
         agree()
     assert fills > 10 and om.messages_sent > 20
+
+
+def test_strategy_snap_equals_snap_quote() -> None:
+    rng = random.Random(8)
+    for tick in ("0.01", "0.05", "0.5", "0.0001", "25"):
+        t = Decimal(tick)
+        for _ in range(3000):
+            fair = float(t) * rng.uniform(1, 20_000)
+            half = float(t) * rng.choice([0.0, 0.5, 1.0, 3.0, rng.uniform(0, 8)])
+            w = rng.randrange(1, 5)
+            got = _snap(fair - half, fair + half, float(t), w)
+            assert got == snap_quote(fair - half, fair + half, t, w), (tick, fair, half, w)
