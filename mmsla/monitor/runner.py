@@ -38,6 +38,7 @@ import queue
 import sys
 import threading
 import time
+from collections import deque
 from dataclasses import asdict
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -56,6 +57,7 @@ from mmsla.monitor.sinks import AlertSink
 from mmsla.obligations.calendar import local_ns
 
 NS = 1_000_000_000
+DELIVERED_KEPT = 10_000
 GC_GEN0 = 50_000  # allocations between young-generation collections in a monitor process
 
 
@@ -165,7 +167,9 @@ class MonitorRunner:
         self.last_event_wall_ns: int | None = None
         self._pending = Batch(None, 0, 0)
         self._last_flush = self._last_status = time.monotonic()
-        self.delivered: list[Any] = []  # admitted alerts (for tests and status counts)
+        # the latest admitted alerts (for tests and inspection); bounded, so that a day of
+        # alerts neither grows the process nor lengthens every full garbage collection
+        self.delivered: deque[Any] = deque(maxlen=DELIVERED_KEPT)
 
     # ---- event intake -----------------------------------------------------------------
     def _parse(self, payload: bytes) -> dict[str, Any] | None:
