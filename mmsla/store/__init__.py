@@ -3,6 +3,7 @@
     store = EventStore.open("mmsla.duckdb")        # or None: $MMSLA_DB, else ./mmsla.duckdb
     with store.transaction():
         store.ingest("quotes", "quotes.parquet", source="prod")
+        store.append("quotes", columns, path="batch-42", source="monitor")  # rows in memory
     quotes = store.load_quotes(symbol="ABC", start_ns=..., end_ns=...)
 
 See `mmsla.store.schema` for the tables and their conventions.
