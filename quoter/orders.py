@@ -575,14 +575,28 @@ class OrderManager:
         aging = self.requote.max_age_s is not None
         throttled = self._max_msgs is not None  # (no throttle: always within budget)
         for side, targets in order:
+            buy = side is Side.BUY
             if width is not None and targets:
-                targets = self._keep_width(symbol, side, targets, width)
-            slots = self.slots.get((symbol, side))
+                # keep the width: pull this side's best target in so that, against
+                # where our other side rests or is about to rest (a change in flight),
+                # the quote is never wider than the target width -- the two sides may
+                # move in different turns, and a mix of two turns' targets must not
+                # breach what the clamp made valid (strictly narrower, width - 1, then)
+                oo = (slots_of.get((symbol, Side.SELL if buy else Side.BUY)) or _NO_SLOTS).get(0)
+                if oo is not None and oo.state not in TERMINAL_STATES:
+                    other = oo.px_ticks
+                    if oo.pending_id is not None and oo.pending_px is not None:
+                        other = oo.pending_px
+                    px0, qty0 = targets[0]
+                    if buy and other - px0 > width:
+                        targets = ((other - max(width - 1, 1), qty0), *targets[1:])
+                    elif not buy and px0 - other > width:
+                        targets = ((other + max(width - 1, 1), qty0), *targets[1:])
+            slots = slots_of.get((symbol, side))
             if slots is None:
-                slots = self.slots[(symbol, side)] = {}
+                slots = slots_of[(symbol, side)] = {}
             n_targets = len(targets)
             levels = max(n_targets, max(slots) + 1) if slots else n_targets
-            buy = side is Side.BUY
             for i in range(levels):
                 target = targets[i] if i < n_targets else None
                 o = slots.get(i)
@@ -629,35 +643,6 @@ class OrderManager:
                 if isinstance(r2, Denied):
                     denials.append(r2)
         return denials
-
-    def _effective_best(self, symbol: str, side: Side) -> int | None:
-        """Where our best order on `side` rests or is about to rest (a change in flight)."""
-        o = (self.slots.get((symbol, side)) or _NO_SLOTS).get(0)
-        if o is None or o.state in TERMINAL_STATES:
-            return None
-        if o.pending_id is not None and o.pending_px is not None:
-            return o.pending_px
-        return o.px_ticks
-
-    def _keep_width(
-        self, symbol: str, side: Side, targets: tuple[tuple[int, int], ...], width: int
-    ) -> tuple[tuple[int, int], ...]:
-        """Pull this side's best target in so that, against where our other side rests (or
-        is about to), the quote is never wider than the target width: the two sides may
-        move in different turns (one has a change in flight), and a mix of two targets
-        must not breach what the clamp made valid. Strictly narrower (width - 1) then."""
-        other = self._effective_best(symbol, Side.SELL if side is Side.BUY else Side.BUY)
-        if other is None:
-            return targets
-        px, qty = targets[0]
-        inner = max(width - 1, 1)
-        if side is Side.BUY and other - px > width:
-            px = other - inner
-        elif side is Side.SELL and px - other > width:
-            px = other + inner
-        else:
-            return targets
-        return ((px, qty), *targets[1:])
 
     # ---- venue reports -------------------------------------------------------------
 

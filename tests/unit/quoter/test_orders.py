@@ -349,3 +349,20 @@ def test_own_lots_count_in_flight_orders_and_what_the_book_may_still_show() -> N
     assert om.own_lots("ABC")[0] == {9995: 40}
     om.on_disconnect()
     assert om.own_lots("ABC") == ({}, {})
+
+
+def test_the_ask_moving_alone_keeps_the_pair_within_the_target_width() -> None:
+    # the mirror image: the bid's replace in flight, the market rises
+    om, wire, _ = _manager()
+    bid_id, ask_id = _live_pair(om, wire)
+    om.reconcile("ABC", Ladder(((9985, 100),), ((10005, 100),)), T0 + 1)
+    g = {m.values[54]: m for m in wire.take()}
+    om.on_execution_report(  # the ask's replace is done, the bid's is still in flight
+        _er(cl=g["2"].values[11], orig=ask_id, et="5", status="0", leaves="100", cum="0"), T0 + 2
+    )
+    # the bid cannot move yet (in flight to 99.85), so the ask may not go to 100.15
+    # (30 ticks from the bid): it stops strictly inside the 20-tick target width
+    om.reconcile("ABC", Ladder(((9995, 100),), ((10015, 100),)), T0 + 3)
+    sent = wire.take()
+    assert [(m.msg_type, m.values[54], m.values[44]) for m in sent] == [("G", "2", "100.04")]
+    assert bid_id in om.orders
