@@ -102,7 +102,9 @@ class ObligationClamp:
         self._spread_memo: dict[
             tuple[int, int, bool, tuple[int, int] | None], tuple[int, int, ClampAction | None]
         ] = {}
-        self._apply_memo: dict[tuple[Ladder, bool, tuple[int, int] | None], ClampResult] = {}
+        self._apply_memo: dict[
+            tuple[int, bool, tuple[int, int] | None], tuple[Ladder, ClampResult]
+        ] = {}
         # the quantity minimum does not depend on the price: once per stress flag
         self._min_qty_lots: dict[bool, int] = {}
 
@@ -209,14 +211,19 @@ class ObligationClamp:
 
         Memoised: the result is a pure function of (ladder, stressed, and market
         when `needs_market`), immutable, and the strategy's few ladders recur."""
-        key = (ladder, stressed, market if self.needs_market else None)
+        # keyed by the ladder's identity (the strategy hands out the same few ladder
+        # objects; hashing one by value costs more than the lookup saves), checked
+        # against the ladder kept with the result, so a recycled id never matches
+        key = (id(ladder), stressed, market if self.needs_market else None)
         memo = self._apply_memo
         hit = memo.get(key)
-        if hit is None:
-            if len(memo) >= 4096:
-                memo.clear()
-            hit = memo[key] = self._apply(ladder, stressed, market)
-        return hit
+        if hit is not None and hit[0] is ladder:
+            return hit[1]
+        if len(memo) >= 4096:
+            memo.clear()
+        result = self._apply(ladder, stressed, market)
+        memo[key] = (ladder, result)
+        return result
 
     def _apply(self, ladder: Ladder, stressed: bool, market: tuple[int, int] | None) -> ClampResult:
         actions: list[ClampAction] = []

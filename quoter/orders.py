@@ -442,7 +442,7 @@ class OrderManager:
         sym = inst.symbol
         side = o.side
         # (the same checks as `check(ReplaceIntent(...))`, without building the intent)
-        verdict = self.risk.check_replace(cid, o.client_id, sym, side, px_ticks, total, now_ns)
+        verdict = self.risk.check_terms(cid, o.client_id, sym, side, px_ticks, total, now_ns)
         if verdict is not APPROVED:
             assert isinstance(verdict, Denied)
             return verdict

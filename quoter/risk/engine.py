@@ -257,43 +257,30 @@ class RiskEngine:
             if self._max_msgs is not None:
                 self._msgs.append(now_ns)  # counted, never denied
             return APPROVED
-        return self._check(
+        return self.check_terms(
             intent.client_id,
+            intent.orig_client_id if isinstance(intent, ReplaceIntent) else None,
             intent.instrument.symbol,
             intent.side,
             intent.px_ticks,
             intent.qty_lots,
-            intent.orig_client_id if isinstance(intent, ReplaceIntent) else None,
             now_ns,
         )
 
-    def check_replace(
+    def check_terms(
         self,
         client_id: str,
-        orig_client_id: str,
-        symbol: str,
-        side: Side,
-        px_ticks: int,
-        qty_lots: int,
-        now_ns: int,
-    ) -> Approved | Denied:
-        """`check(ReplaceIntent(client_id, orig_client_id, <symbol's instrument>, side,
-        px_ticks, qty_lots), now_ns)` without building the intent (the order manager's
-        requote path): the same checks, the same result and events."""
-        return self._check(client_id, symbol, side, px_ticks, qty_lots, orig_client_id, now_ns)
-
-    def _check(
-        self,
-        client_id: str,
+        orig_client_id: str | None,
         symbol: str,
         side: Side,
         px: int,
         qty: int,
-        orig_client_id: str | None,
         now_ns: int,
     ) -> Approved | Denied:
-        """A new order (`orig_client_id` None) or a replace of `orig_client_id`;
-        `qty` is the (new) total order quantity in lots."""
+        """`check` of a new order (`orig_client_id` None) or of a replace of
+        `orig_client_id`, from its terms, without building the intent (the order
+        manager's requote path): the same checks, the same result and events. `qty`
+        is the (new) total order quantity in lots."""
         sym = self._syms.get(symbol)
         if sym is None:
             return self._deny(

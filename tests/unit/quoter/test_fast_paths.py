@@ -2,7 +2,7 @@
 
 Pre-serialised replaces (`OrderManager.send_text` -> `Session.send_text`) must
 put the same bytes on the wire as the field-list path, and
-`RiskEngine.check_replace` must decide, track and record exactly as
+`RiskEngine.check_terms` must decide, track and record exactly as
 `check(ReplaceIntent(...))`; the memoised clamp must tell its inputs apart.
 """
 
@@ -126,7 +126,7 @@ def _risk(limits: SymbolLimits) -> RiskEngine:
         (SymbolLimits(max_net_qty=Decimal(140)), 10_000, 150, DenyReason.MAX_NET_POSITION),
     ],
 )
-def test_check_replace_equals_check(
+def test_check_terms_equals_check(
     limits: SymbolLimits, px: int, qty: int, reason: DenyReason | None
 ) -> None:
     out = []
@@ -135,7 +135,7 @@ def test_check_replace_equals_check(
         assert r.check(OrderIntent("A", ABC, Side.BUY, 9_990, 100), T0) is APPROVED
         r.on_fill("A", "ABC", Side.BUY, 30, 9_990)  # part filled: 70 open
         if fast:
-            v = r.check_replace("B", "A", "ABC", Side.BUY, px, qty, T0 + 1)
+            v = r.check_terms("B", "A", "ABC", Side.BUY, px, qty, T0 + 1)
         else:
             v = r.check(ReplaceIntent("B", "A", ABC, Side.BUY, px, qty), T0 + 1)
         out.append((v, r.drain_events(), r.open_order_ids, r.exposure("ABC")))
@@ -149,9 +149,9 @@ def test_check_replace_equals_check(
         assert len(events) == 1 and exp.open_buy_lots == 70
 
 
-def test_check_replace_of_an_unknown_order_is_denied() -> None:
+def test_check_terms_of_an_unknown_order_is_denied() -> None:
     r = _risk(SymbolLimits())
-    v = r.check_replace("B", "nope", "ABC", Side.BUY, 10_000, 100, T0)
+    v = r.check_terms("B", "nope", "ABC", Side.BUY, 10_000, 100, T0)
     assert isinstance(v, Denied) and v.reason is DenyReason.UNKNOWN_ORDER
     assert r.open_order_ids == frozenset()
 
