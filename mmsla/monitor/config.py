@@ -32,9 +32,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from mmsla.errors import ConfigError
+from mmsla.io.config_file import read_config_file
 
 
 @dataclass(frozen=True)
@@ -131,11 +130,4 @@ def load_config(path: str | Path | None) -> MonitorConfig:
     """Read the YAML file at `path` (defaults when None)."""
     if path is None:
         return MonitorConfig()
-    p = Path(path)
-    if not p.is_file():
-        raise ConfigError(f"{p}: monitor config not found")
-    try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except yaml.YAMLError as e:
-        raise ConfigError(f"{p}: not valid YAML ({str(e).splitlines()[0]})") from None
-    return parse_config(data)
+    return parse_config(read_config_file(path))

@@ -8,6 +8,7 @@ import pytest
 
 from mmsla.errors import ConfigError
 from mmsla.io.config_file import read_config_file
+from mmsla.monitor.config import load_config as load_monitor_config
 from quoter.backtest.config import load_backtest_config
 from quoter.config import load_config
 from quoter.venue.config import load_venue_config
@@ -39,6 +40,6 @@ def test_errors_name_the_file_and_line(tmp_path: Path) -> None:
 def test_loaders_use_it(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("venue: [\n")
-    for load in (load_config, load_backtest_config, load_venue_config):
+    for load in (load_config, load_backtest_config, load_venue_config, load_monitor_config):
         with pytest.raises(ConfigError, match=r"bad\.yaml:\d+: not valid YAML"):
             load(bad)
