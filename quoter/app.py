@@ -277,20 +277,13 @@ class QuoterEngine(BaseApplication):
         if isinstance(self.orders, OrderManager):
             # replaces go out pre-serialised when the session takes text (a real
             # `Session`); a stand-in with `send` only (the backtest's link) gets lists
-            text = getattr(session, "send_text", None) is not None
-            self.orders.send_text = self._send_text if text else None
+            self.orders.send_text = getattr(session, "send_text", None)
 
     def _send(self, msg_type: str, body: Any) -> object:
         session = self._session
         if session is None:
             raise RuntimeError("no FIX session attached")
         return session.send(msg_type, body)
-
-    def _send_text(self, msg_type: str, body_text: str) -> object:
-        session = self._session
-        if session is None:
-            raise RuntimeError("no FIX session attached")
-        return session.send_text(msg_type, body_text)
 
     def emit(
         self,
@@ -484,15 +477,15 @@ class QuoterEngine(BaseApplication):
         own_bids, own_asks = own_lots(symbol)
         return book.top_excluding(own_bids, own_asks)
 
-    def _is_pulled(self, symbol: str) -> bool:
-        return self.killed or symbol in self.pulled or ALL_SYMBOLS in self.pulled
-
     def requote(self, symbol: str) -> None:
         """Move our orders on `symbol` toward what the strategy (clamped) wants now."""
         if not self.logged_on or self._session is None:
             return
-        now = self.now()
-        if self._is_pulled(symbol):
+        now = self.md.venue_ns  # (`now`, inline)
+        if now is None:
+            now = self._wall()
+        pulled = self.pulled
+        if self.killed or (pulled and (symbol in pulled or ALL_SYMBOLS in pulled)):
             if self.orders.live_orders(symbol):
                 self.orders.cancel_all(now, symbol)
             return

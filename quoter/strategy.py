@@ -155,10 +155,10 @@ class SymbolStrategy:
         """The ladder the strategy wants (before the obligation clamp)."""
         p = self._pricing
         sigma = self.vol.sigma_px_per_s or 0.0
+        h = p.horizon_s  # (`time_left_s`, inline)
+        t_left = None if h is None else h - (now_ns / NS_PER_S) % h
         target = p.spread.target(
-            QuoteInputs(
-                fair_px, sigma, float(inventory_lots), self.tick_f, self.time_left_s(now_ns)
-            )
+            QuoteInputs(fair_px, sigma, float(inventory_lots), self.tick_f, t_left)
         )
         half = target.half_spread * widen
         r = target.reservation_px
