@@ -96,6 +96,13 @@ SendFn = Callable[[str, Sequence[tuple[int, str]]], object]
 _FIX_SIDE = {Side.BUY: "1", Side.SELL: "2"}
 _SOH = "\x01"
 _POST_ONLY_TEXT = f"{EXEC_INST}=6{_SOH}"
+# a replace's tags as text, once (an int tag in an f-string is formatted every time)
+_G_VENUE = f"{ORDER_ID}="
+_G_ORIG = f"{ORIG_CL_ORD_ID}="
+_G_CL = f"{_SOH}{CL_ORD_ID}="
+_G_TIME = f"{TRANSACT_TIME}="
+_G_QTY = f"{_SOH}{ORDER_QTY}="
+_G_PX = f"{_SOH}{ORD_TYPE}=2{_SOH}{PRICE}="
 # live / partially filled -> pending replace (`transition` for anything else)
 _REPLACE_SENT = {
     OrderState.LIVE: transition(OrderState.LIVE, OrderEvent.REPLACE_SENT),
@@ -469,11 +476,10 @@ class OrderManager:
             venue_id = o.venue_id
             send_text(
                 "G",
-                ("" if venue_id is None else f"{ORDER_ID}={venue_id}{_SOH}")
-                + f"{ORIG_CL_ORD_ID}={o.client_id}{_SOH}{CL_ORD_ID}={cid}{_SOH}{head}"
-                f"{TRANSACT_TIME}={ts_text}{_SOH}{ORDER_QTY}={qty_text}{_SOH}"
-                f"{ORD_TYPE}=2{_SOH}{PRICE}={px_text}{_SOH}"
-                + (_POST_ONLY_TEXT if post_only else ""),
+                f"{'' if venue_id is None else _G_VENUE + venue_id + _SOH}"
+                f"{_G_ORIG}{o.client_id}{_G_CL}{cid}{_SOH}{head}"
+                f"{_G_TIME}{ts_text}{_G_QTY}{qty_text}{_G_PX}{px_text}{_SOH}"
+                f"{_POST_ONLY_TEXT if post_only else ''}",
             )
             self.messages_sent += 1
             if self._max_msgs is not None:

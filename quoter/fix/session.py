@@ -56,6 +56,9 @@ from quoter.fix.validation import (
 )
 
 _NS = 1_000_000_000
+# `35=` and `SOH34=` as text, once (`send_text`: an int tag in an f-string is formatted each time)
+_TXT_MSG_TYPE = f"{T.MSG_TYPE}="
+_TXT_SEQ = f"\x01{T.MSG_SEQ_NUM}="
 _PRECISION_UNIT_NS = {"s": _NS, "ms": 1_000_000, "us": 1000, "ns": 1}
 ADMIN_TYPES = frozenset(["0", "1", "2", "3", "4", "5", "A"])
 _ROUTING_AND_STANDARD = frozenset(
@@ -366,7 +369,7 @@ class Session:
             self._time_text = format_utc(now, self.config.sending_time_precision)
         frame = encode_payload(
             self.config.begin_string,
-            f"{T.MSG_TYPE}={msg_type}\x01{T.MSG_SEQ_NUM}={num}{self._hdr_mid}"
+            f"{_TXT_MSG_TYPE}{msg_type}{_TXT_SEQ}{num}{self._hdr_mid}"
             f"{self._time_text}{self._hdr_end}{body_text}",
         )
         self._out.append(frame)
