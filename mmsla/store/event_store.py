@@ -30,7 +30,6 @@ from typing import Any
 
 import duckdb
 import numpy as np
-import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -40,7 +39,7 @@ from mmsla.io.books import decimal_column, market_reference
 from mmsla.io.columns import RawTable
 from mmsla.io.tables import FillArrays, MarketArrays, QuoteArrays, StateInterval
 from mmsla.obligations.result import CheckResult, reasons_of
-from mmsla.store.decimals import STORE_TYPE
+from mmsla.store.decimals import STORE_TYPE, from_decimal
 from mmsla.store.layout import FROM_RAW, KINDS, PARSERS, Parsed
 from mmsla.store.schema import LATEST, SchemaTooNew, migrate
 
@@ -542,10 +541,7 @@ class EventStore:
         px_s = self._scale("quotes", "quotes", "px_scale", where, params)
         qty_s = self._scale("quotes", "quotes", "qty_scale", where, params)
         tbl = self.con.sql(
-            f"SELECT symbol, ts, {_ints('bid_px', px_s)} AS bid_px, "
-            f"{_ints('bid_qty', qty_s)} AS bid_qty, {_ints('ask_px', px_s)} AS ask_px, "
-            f"{_ints('ask_qty', qty_s)} AS ask_qty, {_int_levels('bid_levels', px_s, qty_s)} "
-            f"AS bid_levels, {_int_levels('ask_levels', px_s, qty_s)} AS ask_levels, "
+            "SELECT symbol, ts, bid_px, bid_qty, ask_px, ask_qty, bid_levels, ask_levels, "
             f"coalesce(lower(event) = 'fill', false) AS is_fill FROM quotes WHERE {where} "
             "ORDER BY symbol, ts, file_id, line",
             params=params,
@@ -558,9 +554,9 @@ class EventStore:
             for side in ("bid", "ask"):
                 px = np.zeros((n, deep + 1), dtype=np.int64)
                 qty = np.zeros((n, deep + 1), dtype=np.int64)
-                px[:, 0] = _np(part.column(f"{side}_px"))[0]
-                qty[:, 0] = _np(part.column(f"{side}_qty"))[0]
-                _fill_levels(part.column(f"{side}_levels"), px, qty)
+                px[:, 0] = from_decimal(part.column(f"{side}_px"), px_s)[0]
+                qty[:, 0] = from_decimal(part.column(f"{side}_qty"), qty_s)[0]
+                _fill_levels(part.column(f"{side}_levels"), px, qty, px_s, qty_s)
                 sides[f"{side}_px"], sides[f"{side}_qty"] = px, qty
             out[sym] = QuoteArrays(
                 symbol=sym,
@@ -584,23 +580,21 @@ class EventStore:
         px_s = self._scale("%", "market", "px_scale", where, params)
         qty_s = self._scale("%", "market", "qty_scale", where, params)
         tbl = self.con.sql(
-            f"SELECT symbol, ts, {_ints('bid_px', px_s)} AS bid_px, "
-            f"{_ints('ask_px', px_s)} AS ask_px, {_ints('bid_qty', qty_s)} AS bid_qty, "
-            f"{_ints('ask_qty', qty_s)} AS ask_qty FROM market "
+            "SELECT symbol, ts, bid_px, ask_px, bid_qty, ask_qty FROM market "
             f"WHERE {where} ORDER BY symbol, ts, file_id, line",
             params=params,
         ).to_arrow_table()
         out: dict[str, MarketArrays] = {}
         for sym, part in _by_symbol(tbl):
-            bp, bok = _np(part.column("bid_px"))
-            ap, aok = _np(part.column("ask_px"))
+            bp, bok = from_decimal(part.column("bid_px"), px_s)
+            ap, aok = from_decimal(part.column("ask_px"), px_s)
             out[sym] = MarketArrays(
                 symbol=sym,
                 ts_ns=np.asarray(part.column("ts"), dtype=np.int64),
                 bid_px=bp,
                 ask_px=ap,
-                bid_qty=_np(part.column("bid_qty"))[0],
-                ask_qty=_np(part.column("ask_qty"))[0],
+                bid_qty=from_decimal(part.column("bid_qty"), qty_s)[0],
+                ask_qty=from_decimal(part.column("ask_qty"), qty_s)[0],
                 bid_ok=bok,
                 ask_ok=aok,
                 px_scale=px_s,
@@ -645,8 +639,7 @@ class EventStore:
         qty_s = self._scale("fills", "fills", "qty_scale", where, params)
         tbl = self.con.sql(
             "SELECT symbol, ts, CASE side WHEN 'buy' THEN 1 ELSE -1 END::TINYINT AS side, "
-            f"{_ints('px', px_s)} AS px, {_ints('qty', qty_s)} AS qty "
-            f"FROM fills WHERE {where} ORDER BY symbol, ts, file_id, line",
+            f"px, qty FROM fills WHERE {where} ORDER BY symbol, ts, file_id, line",
             params=params,
         ).to_arrow_table()
         out: dict[str, FillArrays] = {}
@@ -655,8 +648,8 @@ class EventStore:
                 sym,
                 np.asarray(part.column("ts"), dtype=np.int64),
                 np.asarray(part.column("side"), dtype=np.int8),
-                _np(part.column("px"))[0],
-                _np(part.column("qty"))[0],
+                from_decimal(part.column("px"), px_s)[0],
+                from_decimal(part.column("qty"), qty_s)[0],
                 px_s,
                 qty_s,
             )
@@ -664,24 +657,6 @@ class EventStore:
 
 
 _DEC = "DECIMAL(38,18)"
-
-
-def _ints(column: str, scale: int) -> str:
-    """SQL: a DECIMAL column as BIGINT units of 10**-scale (exact: scale is the files' own)."""
-    return f"CAST({column} * CAST({10**scale} AS DECIMAL(19,0)) AS BIGINT)"
-
-
-def _int_levels(column: str, px_scale: int, qty_scale: int) -> str:
-    return (
-        f"list_transform({column}, lambda x: {{'px': {_ints('x.px', px_scale)}, "
-        f"'qty': {_ints('x.qty', qty_scale)}}})"
-    )
-
-
-def _np(col: pa.ChunkedArray) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
-    """An int64 column with nulls as (values with 0 for null, present mask)."""
-    present = np.asarray(pc.is_valid(col), dtype=bool)
-    return np.asarray(pc.fill_null(col, 0), dtype=np.int64), present
 
 
 def _decimals(step: Decimal) -> int:
@@ -751,7 +726,13 @@ def _max_len(col: pa.ChunkedArray) -> int:
     return int(top or 0)
 
 
-def _fill_levels(col: pa.ChunkedArray, px: np.ndarray[Any, Any], qty: np.ndarray[Any, Any]) -> None:
+def _fill_levels(
+    col: pa.ChunkedArray,
+    px: np.ndarray[Any, Any],
+    qty: np.ndarray[Any, Any],
+    px_scale: int,
+    qty_scale: int,
+) -> None:
     """Write levels 2.. of a list<struct<px, qty>> column into columns 1.. of px/qty."""
     arr = col.combine_chunks() if col.num_chunks else pa.array([], type=col.type)
     lengths = np.asarray(pc.fill_null(pc.list_value_length(arr), 0), dtype=np.int64)
@@ -761,5 +742,5 @@ def _fill_levels(col: pa.ChunkedArray, px: np.ndarray[Any, Any], qty: np.ndarray
     rows = np.repeat(np.arange(len(lengths)), lengths)
     starts = np.cumsum(lengths) - lengths
     idx = np.arange(int(lengths.sum())) - np.repeat(starts, lengths)
-    px[rows, idx + 1] = np.asarray(flat.field("px"), dtype=np.int64)
-    qty[rows, idx + 1] = np.asarray(flat.field("qty"), dtype=np.int64)
+    px[rows, idx + 1] = from_decimal(flat.field("px"), px_scale)[0]
+    qty[rows, idx + 1] = from_decimal(flat.field("qty"), qty_scale)[0]

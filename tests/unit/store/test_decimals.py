@@ -1,13 +1,16 @@
-"""Scaled int64 -> decimal128(38,18): exact against Python's Decimal."""
+"""Scaled int64 <-> decimal128(38,18): exact against Python's Decimal, both ways."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
 import numpy as np
+import pyarrow as pa
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from mmsla.store.decimals import STORE_TYPE, to_decimal
+from mmsla.store.decimals import STORE_TYPE, from_decimal, to_decimal
 
 
 @pytest.mark.parametrize("scale", [0, 2, 8, 18])
@@ -29,3 +32,44 @@ def test_all_present_and_empty() -> None:
         Decimal("-0.7"),
     ]
     assert len(to_decimal(np.zeros(0, dtype=np.int64), 3)) == 0
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.integers(0, 18),
+    st.lists(st.one_of(st.none(), st.integers(-(2**63), 2**63 - 1)), max_size=40),
+    st.integers(0, 40),
+)
+def test_from_decimal_inverts_to_decimal(scale: int, raw: list[int | None], cut: int) -> None:
+    values = np.array([0 if v is None else v for v in raw], dtype=np.int64)
+    present = np.array([v is not None for v in raw], dtype=np.bool_)
+    arr = to_decimal(values, scale, present)
+    cut = min(cut, len(arr))
+    q, ok = from_decimal(pa.chunked_array([arr.slice(0, cut), arr.slice(cut)], STORE_TYPE), scale)
+    assert ok.tolist() == present.tolist()
+    assert q.tolist() == [0 if v is None else v for v in raw]
+
+
+@pytest.mark.parametrize(
+    ("text", "scale"),
+    [
+        ("1.005", 2),  # more decimals than the scale
+        ("-1.005", 2),
+        ("0.000000000000000001", 17),
+        ("-0.000000000000000001", 17),
+        ("92233720368547758.08", 2),  # one unit beyond int64
+        ("-92233720368547758.09", 2),
+        ("1E+19", 0),
+        ("99999999999999999999.999999999999999999", 18),
+    ],
+)
+def test_from_decimal_refuses_what_int64_units_cannot_hold(text: str, scale: int) -> None:
+    with pytest.raises(ValueError, match="whole number"):
+        from_decimal(pa.array([Decimal(text)], STORE_TYPE), scale)
+
+
+def test_from_decimal_edges_against_decimal() -> None:
+    texts = ["92233720368547758.07", "-92233720368547758.08", "0", "-0.01", "123.45"]
+    q, ok = from_decimal(pa.array([Decimal(t) for t in texts] + [None], STORE_TYPE), 2)
+    assert q.tolist() == [int(Decimal(t).scaleb(2)) for t in texts] + [0]
+    assert ok.tolist() == [True] * len(texts) + [False]
