@@ -409,24 +409,29 @@ class QuoterEngine(BaseApplication):
         book = self.md.books[symbol]
         if self._book_updated is not None:  # own-order tracking: the book shows what left
             self._book_updated(symbol)
-        top = book.top()
+        # the top of the book (`BookView.top`, inline: plain ints for the event)
+        bids, asks = book.bids, book.asks
+        b = max(bids) if bids else None
+        a = min(asks) if asks else None
+        b_lots = bids[b] if b is not None else 0
+        a_lots = asks[a] if a is not None else 0
         inst = book.instrument
         self.stats["market_updates"] += 1
         last = book.last_px_ticks
 
-        def fields() -> dict[str, Any]:  # built at publish time (top is immutable)
+        def fields() -> dict[str, Any]:  # built at publish time (from immutable values)
             return {
                 "symbol": symbol,
-                "bid_px": None if top.bid_ticks is None else top.bid_ticks * inst.tick,
-                "bid_qty": top.bid_lots * inst.lot,
-                "ask_px": None if top.ask_ticks is None else top.ask_ticks * inst.tick,
-                "ask_qty": top.ask_lots * inst.lot,
+                "bid_px": None if b is None else b * inst.tick,
+                "bid_qty": b_lots * inst.lot,
+                "ask_px": None if a is None else a * inst.tick,
+                "ask_qty": a_lots * inst.lot,
                 "last_px": None if last is None else last * inst.tick,
             }
 
         self.emit("market", fields)
-        if top.bid_ticks is not None and top.ask_ticks is not None:
-            self.risk.set_reference(symbol, (top.bid_ticks + top.ask_ticks) // 2)
+        if b is not None and a is not None:
+            self.risk.set_reference(symbol, (b + a) // 2)
         for sym in self._dependents.get(symbol, ()):
             self.requote(sym)
         if self.hedgers:

@@ -22,7 +22,7 @@ from quoter.config import LadderConfig, PricingConfig
 from quoter.intents import Instrument
 from quoter.pricing.fair_value import microprice
 from quoter.pricing.ladder import Ladder, LadderSpec, LevelSpec, build_ladder
-from quoter.pricing.spread import QuoteInputs
+from quoter.pricing.spread import QuoteInputs, VolScaledSpread
 from quoter.pricing.ticks import snap_quote
 from quoter.pricing.volatility import NS_PER_S, EwmaVolatility
 
@@ -117,6 +117,7 @@ class SymbolStrategy:
         "_pricing",
         "_spec",
         "_tick",
+        "_vol_scaled",
         "instrument",
         "last_fair_px",
         "tick_f",
@@ -129,6 +130,8 @@ class SymbolStrategy:
         self.instrument = instrument
         self._pricing = pricing
         self._tick = instrument.tick
+        # the volatility-scaled model is asked for its half spread alone (hot path)
+        self._vol_scaled = pricing.spread if type(pricing.spread) is VolScaledSpread else None
         self.tick_f = float(instrument.tick)  # (fair value and snapping work in floats)
         self._spec = ladder_spec(ladder, instrument)
         self.vol = EwmaVolatility(pricing.volatility)
@@ -155,13 +158,17 @@ class SymbolStrategy:
         """The ladder the strategy wants (before the obligation clamp)."""
         p = self._pricing
         sigma = self.vol.sigma_px_per_s or 0.0
-        h = p.horizon_s  # (`time_left_s`, inline)
-        t_left = None if h is None else h - (now_ns / NS_PER_S) % h
-        target = p.spread.target(
-            QuoteInputs(fair_px, sigma, float(inventory_lots), self.tick_f, t_left)
-        )
-        half = target.half_spread * widen
-        r = target.reservation_px
+        if self._vol_scaled is not None:  # (the same figures as its `target`)
+            r = fair_px
+            half = self._vol_scaled.half_spread(sigma, self.tick_f) * widen
+        else:
+            h = p.horizon_s  # (`time_left_s`, inline)
+            t_left = None if h is None else h - (now_ns / NS_PER_S) % h
+            target = p.spread.target(
+                QuoteInputs(fair_px, sigma, float(inventory_lots), self.tick_f, t_left)
+            )
+            half = target.half_spread * widen
+            r = target.reservation_px
         if p.skew is not None:  # `InventorySkew.apply`, without building its target
             r += p.skew.offset_ticks(float(inventory_lots)) * self.tick_f
         if p.min_width_ticks >= 1:

@@ -101,10 +101,16 @@ class VolScaledSpread:
     max_ticks: float | None = None
 
     def target(self, inputs: QuoteInputs) -> SpreadTarget:
-        spread = self.base_ticks * inputs.tick + self.vol_mult * inputs.sigma_px_per_s
+        return SpreadTarget(inputs.fair_px, self.half_spread(inputs.sigma_px_per_s, inputs.tick))
+
+    def half_spread(self, sigma_px_per_s: float, tick: float) -> float:
+        """`target(...).half_spread` from the only inputs it reads (the strategy's hot
+        path calls this without building `QuoteInputs`/`SpreadTarget`); the
+        reservation price is the fair value."""
+        spread = self.base_ticks * tick + self.vol_mult * sigma_px_per_s
         if self.max_ticks is not None:
-            spread = min(spread, self.max_ticks * inputs.tick)
-        return SpreadTarget(inputs.fair_px, spread / 2.0)
+            spread = min(spread, self.max_ticks * tick)
+        return spread / 2.0
 
 
 def as_reservation_px(s: float, q: float, gamma: float, sigma: float, tau: float) -> float:

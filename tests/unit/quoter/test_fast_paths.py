@@ -8,6 +8,7 @@ put the same bytes on the wire as the field-list path, and
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Sequence
 from decimal import Decimal
@@ -17,6 +18,7 @@ import pytest
 from mmsla.domain import Side
 from mmsla.domain.agreement import MaxSpread, MinSize, StatesPolicy, Terms
 from quoter.clamp import ObligationClamp
+from quoter.config import LadderConfig, PricingConfig
 from quoter.fix.codec.framing import encode, join_fields, parse
 from quoter.fix.session import BaseApplication, Session, SessionConfig
 from quoter.intents import Instrument, OrderIntent, ReplaceIntent
@@ -24,9 +26,12 @@ from quoter.marketdata import quoter_dictionary
 from quoter.orders import OrderManager
 from quoter.pricing.ladder import Ladder
 from quoter.pricing.requote import RequotePolicy
+from quoter.pricing.skew import InventorySkew
+from quoter.pricing.spread import VolScaledSpread
 from quoter.pricing.ticks import snap_quote
+from quoter.pricing.volatility import EwmaConfig
 from quoter.risk import APPROVED, Denied, DenyReason, RiskConfig, RiskEngine, SymbolLimits
-from quoter.strategy import _snap
+from quoter.strategy import SymbolStrategy, _snap
 
 ABC = Instrument("ABC", Decimal("0.01"), Decimal(1))
 T0 = 1_800_000_000 * 1_000_000_000
@@ -249,3 +254,26 @@ def test_strategy_snap_equals_snap_quote() -> None:
             w = rng.randrange(1, 5)
             got = _snap(fair - half, fair + half, float(t), w)
             assert got == snap_quote(fair - half, fair + half, t, w), (tick, fair, half, w)
+
+
+def test_vol_scaled_strategy_shortcut_equals_the_model_target() -> None:
+    """The strategy asks a `VolScaledSpread` for its half spread alone: the ladders are
+    those of the general path through `target(QuoteInputs(...))`."""
+    pricing = PricingConfig(
+        spread=VolScaledSpread(base_ticks=6, vol_mult=6.0, max_ticks=40),
+        skew=InventorySkew(0.01, 3),
+        volatility=EwmaConfig(half_life_s=30, initial_sigma_per_s=0.0002),
+    )
+    fast = SymbolStrategy(ABC, pricing, LadderConfig(qty=Decimal(100)))
+    slow = SymbolStrategy(ABC, pricing, LadderConfig(qty=Decimal(100)))
+    assert fast._vol_scaled is not None
+    slow._vol_scaled = None  # the general path
+    rng = random.Random(4)
+    px = 100.0
+    for i in range(2000):
+        px *= math.exp(rng.gauss(0, 0.002))
+        now = T0 + i * 50_000_000
+        fast.observe(now, px)
+        slow.observe(now, px)
+        inv, widen = rng.randrange(-400, 400), rng.choice([1.0, 1.5, 3.0])
+        assert fast.desired(px, inv, now, widen) == slow.desired(px, inv, now, widen)
