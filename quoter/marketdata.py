@@ -299,10 +299,24 @@ def _best_others(
     return None, 0
 
 
+# whole seconds already parsed: (MDEntryDate, HH:MM:SS) -> UTC ns (bounded)
+_SECONDS: dict[tuple[str, str], int] = {}
+
+
 def _entry_ts(date: str | None, time_text: str | None) -> int | None:
-    if date and time_text:
-        return parse_utc(f"{date}-{time_text}")
-    return None
+    if not date or not time_text:
+        return None
+    # the usual `HH:MM:SS.ffffff`: the second from the cache (parsed, and so checked,
+    # by `parse_utc` once), the microseconds added; anything else: `parse_utc` whole
+    if len(time_text) == 15 and time_text[8] == "." and time_text[9:].isdigit():
+        key = (date, time_text[:8])
+        sec_ns = _SECONDS.get(key)
+        if sec_ns is None:
+            if len(_SECONDS) > 4096:
+                _SECONDS.clear()
+            sec_ns = _SECONDS[key] = parse_utc(f"{date}-{time_text[:8]}")
+        return sec_ns + int(time_text[9:]) * 1000
+    return parse_utc(f"{date}-{time_text}")
 
 
 class MarketData:
@@ -403,11 +417,16 @@ class MarketData:
                 book.last_px_ticks = book.ticks(px)
         elif (kind == "0" or kind == "1") and px is not None:
             side = book.bids if kind == "0" else book.asks
-            p = book.ticks(px)
+            # the texts' caches first (the usual case), the parsing methods on a miss
+            p = book._px_cache.get(px)
+            if p is None:
+                p = book.ticks(px)
             if action == "2" or qty is None:
                 side.pop(p, None)
             else:
-                q = book.lots(qty)
+                q = book._qty_cache.get(qty)
+                if q is None:
+                    q = book.lots(qty)
                 if q > 0:
                     side[p] = q
                 else:

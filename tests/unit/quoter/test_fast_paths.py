@@ -20,9 +20,10 @@ from mmsla.domain.agreement import MaxSpread, MinSize, StatesPolicy, Terms
 from quoter.clamp import ObligationClamp
 from quoter.config import LadderConfig, PricingConfig
 from quoter.fix.codec.framing import encode, join_fields, parse
+from quoter.fix.codec.times import parse_utc
 from quoter.fix.session import BaseApplication, Session, SessionConfig
 from quoter.intents import Instrument, OrderIntent, ReplaceIntent
-from quoter.marketdata import quoter_dictionary
+from quoter.marketdata import _entry_ts, quoter_dictionary
 from quoter.orders import OrderManager
 from quoter.pricing.ladder import Ladder
 from quoter.pricing.requote import RequotePolicy
@@ -277,3 +278,21 @@ def test_vol_scaled_strategy_shortcut_equals_the_model_target() -> None:
         slow.observe(now, px)
         inv, widen = rng.randrange(-400, 400), rng.choice([1.0, 1.5, 3.0])
         assert fast.desired(px, inv, now, widen) == slow.desired(px, inv, now, widen)
+
+
+def test_entry_time_shortcut_equals_parse_utc() -> None:
+    for date, tm in [
+        ("20261123", "09:00:00.000001"),
+        ("20261123", "09:00:00.999999"),
+        ("20261123", "23:59:59.500000"),
+        ("20261124", "00:00:00.000000"),
+        ("20261123", "09:00:00.123"),
+        ("20261123", "09:00:00"),
+        ("20261123", "09:00:00.123456789"),
+    ]:
+        assert _entry_ts(date, tm) == parse_utc(f"{date}-{tm}")
+        assert _entry_ts(date, tm) == parse_utc(f"{date}-{tm}")  # from the cache
+    assert _entry_ts(None, "09:00:00.000001") is None and _entry_ts("20261123", None) is None
+    for date, tm in [("2026112", "09:00:00.000001"), ("20261123", "09-00:00.000001")]:
+        with pytest.raises(ValueError):
+            _entry_ts(date, tm)
