@@ -16,6 +16,8 @@ _NS = 1_000_000_000
 _fmt_cache: list[object] = [-1, ""]
 _parse_cache: dict[str, int] = {}
 _last_parsed: list[object] = [None, 0]  # the last text parsed and its value
+_last_second: list[object] = [None, 0]  # the last `YYYYMMDD-HH:MM:SS` parsed and its ns
+_SCALE = {3: 1_000_000, 6: 1000, 9: 1}  # fraction digits -> ns per unit
 
 
 def _second_text(sec: int) -> str:
@@ -42,14 +44,31 @@ def parse_utc(text: str) -> int:
     """UTC nanoseconds of a UTCTimestamp; ValueError when malformed."""
     if text == _last_parsed[0]:  # messages of a burst share their SendingTime
         return _last_parsed[1]  # type: ignore[return-value]
-    ns = _parse_utc(text)
+    # one body (no inner call): every message's SendingTime comes through here
+    head = text[:17]
+    if head == _last_second[0]:  # the usual case: the same second as the last text
+        sec_ns: int = _last_second[1]  # type: ignore[assignment]
+    else:
+        sec_ns = _second_ns(head, text)
+        _last_second[0] = head
+        _last_second[1] = sec_ns
+    digits = text[18:]
+    n = len(digits)
+    if n:
+        if text[17] != "." or (n != 3 and n != 6 and n != 9) or not digits.isdigit():
+            raise ValueError(f"bad UTCTimestamp {text!r}")
+        ns = sec_ns + int(digits) * _SCALE[n]
+    elif len(text) == 17:
+        ns = sec_ns
+    else:  # a 18th character and nothing after it
+        raise ValueError(f"bad UTCTimestamp {text!r}")
     _last_parsed[0] = text
     _last_parsed[1] = ns
     return ns
 
 
-def _parse_utc(text: str) -> int:
-    head = text[:17]
+def _second_ns(head: str, text: str) -> int:
+    """UTC ns of the whole second `YYYYMMDD-HH:MM:SS` (`head`, the start of `text`)."""
     sec = _parse_cache.get(head)
     if sec is None:
         if len(head) != 17 or head[8] != "-" or head[11] != ":" or head[14] != ":":
@@ -72,11 +91,4 @@ def _parse_utc(text: str) -> int:
         if len(_parse_cache) > 4096:
             _parse_cache.clear()
         _parse_cache[head] = sec
-    rest = text[17:]
-    if not rest:
-        return sec * _NS
-    if rest[0] != "." or not rest[1:].isdigit() or len(rest) - 1 not in (3, 6, 9):
-        raise ValueError(f"bad UTCTimestamp {text!r}")
-    digits = rest[1:]
-    scale: int = 10 ** (9 - len(digits))
-    return sec * _NS + int(digits) * scale
+    return sec * _NS

@@ -49,3 +49,28 @@ def test_empty_text_is_malformed_in_a_fresh_process() -> None:
         "raise SystemExit(1)\n"
     )
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+@pytest.mark.parametrize(
+    "bad", ["20250615-15:06:40x123", "20250615-15:06:40.12a", "20250615-15:06:40.+12"]
+)
+def test_malformed_fraction_after_the_same_second_raises(bad: str) -> None:
+    # the second is cached from the good text: the fraction is still checked
+    parse_utc("20250615-15:06:40.000")
+    with pytest.raises(ValueError):
+        parse_utc(bad)
+
+
+def test_same_second_cache_agrees_with_a_fresh_parse() -> None:
+    import calendar
+
+    # seconds back and forth (same second, next, back again, a day later) and each
+    # precision: every answer equals the calendar arithmetic done here from scratch
+    for ts in (T0, T0 + 1, T0 + 999_999_999, T0 + 1_000_000_000, T0, T0 + 86_400 * 10**9):
+        for prec in ("s", "ms", "us", "ns"):
+            text = format_utc(ts, prec)
+            head, _, frac = text.partition(".")
+            fields = (head[0:4], head[4:6], head[6:8], head[9:11], head[12:14], head[15:17])
+            sec = calendar.timegm((*map(int, fields), 0, 0, 0))
+            expected = sec * 10**9 + (int(frac) * 10 ** (9 - len(frac)) if frac else 0)
+            assert parse_utc(text) == expected
