@@ -192,6 +192,15 @@ class FrameDecoder:
                         % (
                             ((adler32(view[p:body_end]) & 0xFFFF) - 1) & 0xFF  # as in checksum()
                             if body_end - p <= 256
+                            # (a market-data update is a few hundred bytes: two
+                            # chunks of checksum()'s loop, without the call)
+                            else (
+                                (adler32(view[p : p + 256]) & 0xFFFF)
+                                + (adler32(view[p + 256 : body_end]) & 0xFFFF)
+                                - 2
+                            )
+                            & 0xFF
+                            if body_end - p <= 512
                             else checksum(view[p:body_end])
                         )
                     ):

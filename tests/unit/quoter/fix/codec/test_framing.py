@@ -74,3 +74,19 @@ def test_parse_fields_and_values() -> None:
     assert m.values[34] == "7"
     assert [t for t, _ in m.fields][:3] == [8, 9, 35]
     assert m.fields[-1][0] == 10
+
+
+def test_checksum_verified_on_each_size_class_of_the_fast_path() -> None:
+    # frames around the 256- and 512-byte edges of the decoder's inline checksum
+    # (one chunk, two chunks, the general loop): right ones pass, off-by-one ones
+    # and ones with a byte changed in the second chunk are dropped
+    for size in (200, 255, 256, 257, 300, 511, 512, 513, 900):
+        body = [(58, "x" * size)]
+        frame = encode("FIX.4.4", "0", [(34, "1"), (49, "A"), (56, "B")], body)
+        assert FrameDecoder().feed(frame) == [frame]
+        good = int(frame[-4:-1])
+        off = frame[:-4] + b"%03d\x01" % ((good + 1) % 256)
+        assert FrameDecoder().feed(off + frame) == [GARBLED, frame]
+        flipped = bytearray(frame)
+        flipped[-20] ^= 0x01  # in the text, near the end: past byte 256 when long
+        assert FrameDecoder().feed(bytes(flipped)) == [GARBLED]
