@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from datetime import time as dtime
 from typing import Literal, Protocol
+from zlib import adler32
 
 from quoter.fix.codec import tags as T
 from quoter.fix.codec.framing import (
@@ -37,6 +38,7 @@ from quoter.fix.codec.framing import (
     FrameDecoder,
     GarbledFrame,
     RawMessage,
+    checksum,
     encode,
     encode_payload,
     join_fields,
@@ -56,9 +58,6 @@ from quoter.fix.validation import (
 )
 
 _NS = 1_000_000_000
-# `35=` and `SOH34=` as text, once (`send_text`: an int tag in an f-string is formatted each time)
-_TXT_MSG_TYPE = f"{T.MSG_TYPE}="
-_TXT_SEQ = f"\x01{T.MSG_SEQ_NUM}="
 _PRECISION_UNIT_NS = {"s": _NS, "ms": 1_000_000, "us": 1000, "ns": 1}
 ADMIN_TYPES = frozenset(["0", "1", "2", "3", "4", "5", "A"])
 _ROUTING_AND_STANDARD = frozenset(
@@ -173,6 +172,7 @@ class Session:
         # keep its text, and the SendingTime text of the current time unit
         self._hdr_mid = f"\x01{T.SENDER_COMP_ID}={config.sender_comp_id}\x01{T.SENDING_TIME}="
         self._hdr_end = f"\x01{T.TARGET_COMP_ID}={config.target_comp_id}\x01"
+        self._head9 = b"8=%s\x019=" % config.begin_string.encode()
         self._time_unit_ns = _PRECISION_UNIT_NS.get(config.sending_time_precision, 1)
         self._time_key: int | None = None
         self._time_text = ""
@@ -362,19 +362,26 @@ class Session:
         if not self.is_logged_on:
             raise RuntimeError("FIX session is not logged on")
         now = self.clock()
-        num = self.store.next_sender_seq
+        store = self.store
+        num = store.next_sender_seq
         key = now // self._time_unit_ns
         if key != self._time_key:
             self._time_key = key
             self._time_text = format_utc(now, self.config.sending_time_precision)
-        frame = encode_payload(
-            self.config.begin_string,
-            f"{_TXT_MSG_TYPE}{msg_type}{_TXT_SEQ}{num}{self._hdr_mid}"
-            f"{self._time_text}{self._hdr_end}{body_text}",
-        )
+        # encode_payload inline, with the `8=..SOH9=` head kept as bytes (no
+        # BeginString encode per message); an order is well under 256 bytes,
+        # whose checksum is adler32's low half (as in checksum())
+        data = (
+            f"35={msg_type}\x0134={num}{self._hdr_mid}{self._time_text}{self._hdr_end}{body_text}"
+        ).encode("utf-8", "surrogateescape")
+        whole = b"%s%d\x01%s" % (self._head9, len(data), data)
+        if len(whole) <= 256:
+            frame = whole + b"10=%03d\x01" % (((adler32(whole) & 0xFFFF) - 1) & 0xFF)
+        else:
+            frame = whole + b"10=%03d\x01" % checksum(whole)
         self._out.append(frame)
         self.last_sent_ns = now
-        self.store.save_sent(num, frame)
+        store.save_sent(num, frame)
         return num
 
     def send_message(self, msg: object) -> int:
