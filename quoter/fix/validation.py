@@ -347,8 +347,9 @@ def parse_and_validate(frame: bytes, dd: Dictionary) -> tuple[RawMessage, Reject
             if m is not None:
                 if k:  # a peer tends to repeat its last shape: try it first next time
                     shapes[0], shapes[k] = shapes[k], shapes[0]
-                # the lengths agree: one group per tag by construction
-                fields = tuple(zip(tags, m.groups(), strict=False))
+                # the lengths agree: one group per tag by construction (and no
+                # `strict=` keyword: a keyword argument costs zip its fast call)
+                fields = tuple(zip(tags, m.groups()))  # noqa: B905
                 # tuple.__new__: RawMessage's own __new__ only adds a Python call
                 return tuple.__new__(RawMessage, (msg_type, fields, dict(fields))), None
     msg = parse(frame)
