@@ -296,3 +296,18 @@ def test_entry_time_shortcut_equals_parse_utc() -> None:
     for date, tm in [("2026112", "09:00:00.000001"), ("20261123", "09-00:00.000001")]:
         with pytest.raises(ValueError):
             _entry_ts(date, tm)
+
+
+def test_transact_time_text_equals_format_utc() -> None:
+    # the order manager keeps its TransactTime second's text: every instant (same
+    # one, next microsecond, next second, seconds later) reads as format_utc says
+    from quoter.fix.codec.times import format_utc
+
+    risk = RiskEngine(RiskConfig((ABC,), default=SymbolLimits()))
+    om = OrderManager([ABC], _Both().fields, risk, requote=RequotePolicy(), id_prefix="T")
+    rng = random.Random(11)
+    t = 1_764_000_000_000_000_000
+    steps = [0, 1, 999, 1000, 137_000, 999_999_999, 10**9, 3 * 10**9]
+    for _ in range(20_000):
+        t += rng.choice(steps)
+        assert om._transact(t) == format_utc(t, "us")
