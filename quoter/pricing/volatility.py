@@ -76,7 +76,7 @@ class EwmaVolatility:
             self._var_per_s += alpha * (sample - self._var_per_s)
         self._last_ts_ns, self._last_mid = ts_ns, mid_px
         self.count += 1
-        return self.sigma_per_s
+        return math.sqrt(self._var_per_s)  # (`sigma_per_s`, inline: set just above)
 
     @property
     def sigma_per_s(self) -> float | None:
@@ -86,8 +86,8 @@ class EwmaVolatility:
     @property
     def sigma_px_per_s(self) -> float | None:
         """Volatility in price units per sqrt(second) at the last mid."""
-        s = self.sigma_per_s
-        return None if s is None or self._last_mid is None else s * self._last_mid
+        var, mid = self._var_per_s, self._last_mid  # (`sigma_per_s`, inline)
+        return None if var is None or mid is None else math.sqrt(var) * mid
 
 
 def ewma_sigma_series(
