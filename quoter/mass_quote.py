@@ -67,18 +67,15 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Protocol
 
-from mmsla.domain import Fill, Level, Side
+from mmsla.domain import Level, Side
+from quoter.exec_report import report_fill
 from quoter.fix.codec.framing import RawMessage
 from quoter.fix.codec.messages import QuoteCancel, QuoteCancelEntry
 from quoter.fix.codec.tags import (
     BID_PX,
     BID_SIZE,
     CL_ORD_ID,
-    COMM_TYPE,
-    COMMISSION,
-    EXEC_ID,
     EXEC_TYPE,
-    LAST_LIQUIDITY_IND,
     LAST_PX,
     LAST_QTY,
     LEAVES_QTY,
@@ -673,11 +670,7 @@ class MassQuoteManager:
                     self.risk.on_order_closed(lv.risk_id)
             elif lv.confirmed:
                 lv.state = OrderState.PARTIALLY_FILLED
-        fee = Decimal(0)
-        if v.get(COMMISSION) and v.get(COMM_TYPE, "3") == "3":
-            fee = Decimal(v[COMMISSION])
-        liquidity = {"1": "maker", "2": "taker"}.get(v.get(LAST_LIQUIDITY_IND) or "")
-        fill = Fill(ts, symbol, side, last_px, last_qty, fee, liquidity, cid, v.get(EXEC_ID))
+        fill = report_fill(v, ts, symbol, side, last_px, last_qty, cid)
         if lv is not None:
             px, qty, leaves = lv.px_ticks * inst.tick, lv.qty_lots * inst.lot, lv.leaves_lots
         else:

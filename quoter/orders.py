@@ -45,17 +45,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from mmsla.domain import Fill, Level, Side
+from quoter.exec_report import report_fill
 from quoter.fix.codec.framing import RawMessage
 from quoter.fix.codec.tags import (
-    AGGRESSOR_INDICATOR,
     CL_ORD_ID,
-    COMM_TYPE,
-    COMMISSION,
     CUM_QTY,
-    EXEC_ID,
     EXEC_INST,
     EXEC_TYPE,
-    LAST_LIQUIDITY_IND,
     LAST_PX,
     LAST_QTY,
     LEAVES_QTY,
@@ -787,24 +783,7 @@ class OrderManager:
             o.state = OrderState.FILLED
         else:
             self._step(o, OrderEvent.PARTIAL_FILL)
-        fee = Decimal(0)
-        if v.get(COMMISSION) and v.get(COMM_TYPE, "3") == "3":
-            fee = Decimal(v[COMMISSION])
-        liq = v.get(LAST_LIQUIDITY_IND)
-        liquidity = {"1": "maker", "2": "taker"}.get(liq or "")
-        if liquidity is None and v.get(AGGRESSOR_INDICATOR):
-            liquidity = "taker" if v[AGGRESSOR_INDICATOR] == "Y" else "maker"
-        fill = Fill(
-            ts,
-            o.symbol,
-            o.side,
-            last_px,
-            last_qty,
-            fee,
-            liquidity,
-            o.client_id,
-            v.get(EXEC_ID),
-        )
+        fill = report_fill(v, ts, o.symbol, o.side, last_px, last_qty, o.client_id)
         upd = self._update(o, ts, "filled" if done else "partially_filled")
         if done:
             self._close(o)
