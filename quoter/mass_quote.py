@@ -61,7 +61,6 @@ a socket. Not here: pricing, the agreement clamp, inventory, hedging decisions.
 from __future__ import annotations
 
 import itertools
-from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -113,6 +112,7 @@ from quoter.orders import ManagedOrder, OrderManager, OrderUpdate, SendFn
 from quoter.pricing.ladder import Ladder
 from quoter.pricing.requote import RequotePolicy
 from quoter.risk import Denied, RiskEngine
+from quoter.throttle import MessageThrottle
 
 __all__ = ["MassQuoteManager", "QuoteLevel", "VenueManager"]
 
@@ -238,7 +238,7 @@ class _InFlight:
     quote_id: str
     entry_ids: list[str]
     sent: dict[Slot, _Sent]
-    new_levels: dict[Slot, QuoteLevel]  # placeholders of levels that do not rest yet
+    new_levels: dict[Slot, QuoteLevel]  # levels this MassQuote adds, not resting until its ack
 
 
 @dataclass(slots=True)
@@ -270,8 +270,7 @@ class MassQuoteManager:
         self._send = send
         self.risk = risk
         self.requote = requote or RequotePolicy()
-        self._max_msgs = max_msgs_per_s
-        self._sent: deque[int] = deque()
+        self.throttle = MessageThrottle(max_msgs_per_s)
         self._ids = itertools.count(1)
         self._prefix = id_prefix
         # hedges (and any non-quote order): NewOrderSingle through the orders profile
@@ -280,9 +279,13 @@ class MassQuoteManager:
         self._by_quote_id: dict[str, str] = {}  # MassQuote id -> symbol
         self._cancels: dict[str, list[str]] = {}  # QuoteCancel id -> symbols
         self._entry_symbol: dict[str, tuple[str, int]] = {}  # entry id -> (symbol, level)
-        self.messages_sent = 0
         self.deferred = 0
         self.unexpected_reports = 0
+
+    @property
+    def messages_sent(self) -> int:
+        """Messages sent so far (every kind, throttled or not)."""
+        return self.throttle.sent
 
     # ---- queries -------------------------------------------------------------------
 
@@ -363,20 +366,6 @@ class MassQuoteManager:
     def _next_id(self) -> str:
         return f"{self._prefix}{next(self._ids)}"
 
-    def _budget(self, now_ns: int) -> bool:
-        if self._max_msgs is None:
-            return True
-        sent = self._sent
-        horizon = now_ns - 1_000_000_000
-        while sent and sent[0] <= horizon:
-            sent.popleft()
-        return len(sent) < self._max_msgs
-
-    def _count(self, now_ns: int) -> None:
-        self.messages_sent += 1
-        if self._max_msgs is not None:
-            self._sent.append(now_ns)
-
     def place(
         self,
         instrument: Instrument,
@@ -403,7 +392,7 @@ class MassQuoteManager:
             client_id=client_id,
         )
         if not isinstance(r, Denied):
-            self._count(now_ns)
+            self.throttle.count(now_ns)
         return r
 
     def cancel_all(self, now_ns: int, symbol: str | None = None) -> int:
@@ -441,7 +430,7 @@ class MassQuoteManager:
                 n += 1
         self._cancels[qid] = covered
         self._send(msg.msg_type, msg.body())
-        self._count(now_ns)
+        self.throttle.count(now_ns)
         return n
 
     @staticmethod
@@ -476,7 +465,7 @@ class MassQuoteManager:
         }
         if not stale:
             return []
-        if not self._budget(now_ns):
+        if not self.throttle.allows(now_ns):
             self.deferred += 1
             return []
         return self._send_quote(sq, targets, stale, best, now_ns)
@@ -598,7 +587,7 @@ class MassQuoteManager:
         head = [(QUOTE_ID, qid), (NO_QUOTE_SETS, "1"), (QUOTE_SET_ID, "1")]
         head += [(TOT_NO_QUOTE_ENTRIES, n), (NO_QUOTE_ENTRIES, n)]
         self._send("i", head + body)
-        self._count(now_ns)
+        self.throttle.count(now_ns)
         return denials
 
     # ---- venue reports -------------------------------------------------------------
@@ -899,7 +888,7 @@ class MassQuoteManager:
         self._by_quote_id.clear()
         self._cancels.clear()
         self._entry_symbol.clear()
-        self._sent.clear()
+        self.throttle.reset()
         return gone
 
 

@@ -39,7 +39,6 @@ a socket. Not here: pricing, the agreement clamp, inventory, hedging decisions.
 from __future__ import annotations
 
 import itertools
-from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -83,6 +82,7 @@ from quoter.intents import (
 from quoter.pricing.ladder import Ladder
 from quoter.pricing.requote import RequotePolicy
 from quoter.risk import APPROVED, Denied, RiskEngine
+from quoter.throttle import MessageThrottle
 
 __all__ = ["ManagedOrder", "OrderManager", "OrderUpdate", "SendFn"]
 
@@ -217,8 +217,7 @@ class OrderManager:
         self._send = send
         self.risk = risk
         self.requote = requote or RequotePolicy()
-        self._max_msgs = max_msgs_per_s
-        self._sent: deque[int] = deque()
+        self.throttle = MessageThrottle(max_msgs_per_s)
         self._ids = itertools.count(1)
         self._prefix = id_prefix
         self.post_only = post_only
@@ -238,9 +237,13 @@ class OrderManager:
         # lots that left a price (replaced away, cancelled, filled) since the last book
         # update of their symbol: the venue's book may still show them (see own_lots)
         self._gone: dict[str, tuple[dict[int, int], dict[int, int]]] = {}
-        self.messages_sent = 0
         self.deferred = 0
         self.unexpected_reports = 0
+
+    @property
+    def messages_sent(self) -> int:
+        """Messages sent so far (every kind, throttled or not)."""
+        return self.throttle.sent
 
     # ---- queries -------------------------------------------------------------------
 
@@ -347,20 +350,6 @@ class OrderManager:
     def _next_id(self) -> str:
         return f"{self._prefix}{next(self._ids)}"
 
-    def _budget(self, now_ns: int) -> bool:
-        if self._max_msgs is None:
-            return True
-        sent = self._sent
-        horizon = now_ns - 1_000_000_000
-        while sent and sent[0] <= horizon:
-            sent.popleft()
-        return len(sent) < self._max_msgs
-
-    def _count(self, now_ns: int) -> None:
-        self.messages_sent += 1
-        if self._max_msgs is not None:
-            self._sent.append(now_ns)
-
     def _transact(self, now_ns: int) -> str:
         last_ns, text = self._ts_text
         if last_ns != now_ns:  # a requote sends several orders at one instant
@@ -433,7 +422,7 @@ class OrderManager:
         if post_only:
             body.append((EXEC_INST, "6"))
         self._send("D", body)
-        self._count(now_ns)
+        self.throttle.count(now_ns)
         return o
 
     def replace(
@@ -484,9 +473,7 @@ class OrderManager:
                 f"{_G_TIME}{ts_text}{_G_QTY}{qty_text}{_G_PX}{px_text}{_SOH}"
                 f"{_POST_ONLY_TEXT if post_only else ''}",
             )
-            self.messages_sent += 1
-            if self._max_msgs is not None:
-                self._sent.append(now_ns)
+            self.throttle.count(now_ns)
             return True
         body = [
             (ORIG_CL_ORD_ID, o.client_id),
@@ -503,9 +490,7 @@ class OrderManager:
         if post_only:
             body.append((EXEC_INST, "6"))
         self._send("G", body)
-        self.messages_sent += 1
-        if self._max_msgs is not None:
-            self._sent.append(now_ns)
+        self.throttle.count(now_ns)
         return True
 
     def cancel(self, o: ManagedOrder, now_ns: int) -> bool:
@@ -528,7 +513,7 @@ class OrderManager:
         if o.venue_id is not None:
             body.insert(0, (ORDER_ID, o.venue_id))
         self._send("F", body)
-        self._count(now_ns)
+        self.throttle.count(now_ns)
         return True
 
     def cancel_all(self, now_ns: int, symbol: str | None = None) -> int:
@@ -582,7 +567,7 @@ class OrderManager:
         # is decided without calling it when the order already sits on its target
         # (same price and size: only an age limit could move it)
         aging = self.requote.max_age_s is not None
-        throttled = self._max_msgs is not None  # (no throttle: always within budget)
+        throttled = self.throttle.limited  # (no throttle: always within budget)
         for side, targets in order:
             buy = side is Side.BUY
             if width is not None and targets:
@@ -615,7 +600,7 @@ class OrderManager:
                 if o is None:
                     if target is None:
                         continue
-                    if throttled and not self._budget(now_ns):
+                    if throttled and not self.throttle.allows(now_ns):
                         self.deferred += 1
                         return denials
                     r = self.place(inst, side, target[0], target[1], now_ns, level=i)
@@ -625,7 +610,7 @@ class OrderManager:
                 if o.state is OrderState.PENDING_NEW or o.pending_id is not None:  # in flight
                     continue
                 if target is None:
-                    if throttled and not self._budget(now_ns):
+                    if throttled and not self.throttle.allows(now_ns):
                         self.deferred += 1
                         return denials
                     self.cancel(o, now_ns)
@@ -645,7 +630,7 @@ class OrderManager:
                 why = self.requote.decide(live, px, o.placed_ns, now_ns)
                 if why is None and not crossing and not wider and o.leaves_lots == qty:
                     continue
-                if throttled and not self._budget(now_ns):
+                if throttled and not self.throttle.allows(now_ns):
                     self.deferred += 1
                     return denials
                 r2 = self.replace(o, px, qty, now_ns)
@@ -848,6 +833,6 @@ class OrderManager:
             o.state = OrderState.CANCELLED
         self.orders.clear()
         self.slots.clear()
-        self._sent.clear()
+        self.throttle.reset()
         self._gone.clear()
         return gone
