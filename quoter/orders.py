@@ -104,6 +104,14 @@ _REPLACE_SENT = {
     OrderState.LIVE: transition(OrderState.LIVE, OrderEvent.REPLACE_SENT),
     OrderState.PARTIALLY_FILLED: transition(OrderState.PARTIALLY_FILLED, OrderEvent.REPLACE_SENT),
 }
+# enum members as module constants: on Python 3.11 `Enum.MEMBER` costs about four
+# times a global lookup, and these are read several times per order on the quote path
+_BUY = Side.BUY
+_SELL = Side.SELL
+_LIVE = OrderState.LIVE
+_PARTIAL = OrderState.PARTIALLY_FILLED
+_PENDING_NEW = OrderState.PENDING_NEW
+_QUOTE = Purpose.QUOTE
 _NO_TEXT: dict[int, str] = {}  # (never written: a symbol without a text cache yet)
 _NO_SLOTS: dict[int, ManagedOrder] = {}  # (never written: a side without slots yet)
 _RESTING = frozenset(
@@ -311,7 +319,7 @@ class OrderManager:
         """`own_lots(symbol)[0 if side is BUY else 1].get(px_ticks, 0)` without building
         the dictionaries (fair value asks only about the best price of each side)."""
         gone = self._gone.get(symbol) if self._gone else None
-        n = (gone[0] if side is Side.BUY else gone[1]).get(px_ticks, 0) if gone else 0
+        n = (gone[0] if side is _BUY else gone[1]).get(px_ticks, 0) if gone else 0
         slots = self.slots.get((symbol, side))
         if not slots:
             return n
@@ -431,9 +439,7 @@ class OrderManager:
         """Move `o` to new terms (new open size `leaves_lots`); False when not allowed now."""
         state = o.state
         # (live or partially filled, and no cancel/replace in flight; pending new is neither)
-        if o.pending_id is not None or (
-            state is not OrderState.LIVE and state is not OrderState.PARTIALLY_FILLED
-        ):
+        if o.pending_id is not None or (state is not _LIVE and state is not _PARTIAL):
             return False
         cid = f"{self._prefix}{next(self._ids)}"
         total = o.filled_lots + leaves_lots
@@ -445,7 +451,7 @@ class OrderManager:
         if verdict is not APPROVED:
             assert isinstance(verdict, Denied)
             return verdict
-        post_only = self.post_only and o.purpose is Purpose.QUOTE
+        post_only = self.post_only and o.purpose is _QUOTE
         o.state = _REPLACE_SENT.get(state) or transition(state, OrderEvent.REPLACE_SENT)
         o.pending_id, o.pending_px, o.pending_qty = cid, px_ticks, total
         o.risk_id = cid
@@ -541,13 +547,19 @@ class OrderManager:
         denials: list[Denied] = []
         best_bid = bids[0][0] if bids else None
         best_ask = asks[0][0] if asks else None
+        slots_of = self.slots
+        bid_slots = slots_of.get((symbol, _BUY))
+        if bid_slots is None:
+            bid_slots = slots_of[(symbol, _BUY)] = {}
+        ask_slots = slots_of.get((symbol, _SELL))
+        if ask_slots is None:
+            ask_slots = slots_of[(symbol, _SELL)] = {}
         # narrow first: when the quote moves up, raise the bid before the ask (when it
         # moves down, lower the ask before the bid), so the resting quote in between is
         # narrower than both targets and never wider than the limit the clamp kept;
         # unless the first move would cross our own other side: then the other goes first
-        slots_of = self.slots
-        ob = (slots_of.get((symbol, Side.BUY)) or _NO_SLOTS).get(0)
-        oa = (slots_of.get((symbol, Side.SELL)) or _NO_SLOTS).get(0)
+        ob = bid_slots.get(0)
+        oa = ask_slots.get(0)
         live_bid = ob.px_ticks if ob is not None and ob.state not in TERMINAL_STATES else None
         live_ask = oa.px_ticks if oa is not None and oa.state not in TERMINAL_STATES else None
         bids_first = True
@@ -557,38 +569,34 @@ class OrderManager:
                 bids_first = True
         elif best_bid is not None and live_ask is not None and best_bid >= live_ask:
             bids_first = False
-        order = (
-            ((Side.BUY, bids), (Side.SELL, asks))
-            if bids_first
-            else ((Side.SELL, asks), (Side.BUY, bids))
-        )
         width = best_ask - best_bid if best_bid is not None and best_ask is not None else None
         # whether a resting order needs nothing beyond the requote policy's verdict
         # is decided without calling it when the order already sits on its target
         # (same price and size: only an age limit could move it)
         aging = self.requote.max_age_s is not None
-        throttled = self.throttle.limited  # (no throttle: always within budget)
-        for side, targets in order:
-            buy = side is Side.BUY
+        throttle = self.throttle
+        throttled = throttle.max_per_s is not None  # (`throttle.limited`)
+        for buy in (True, False) if bids_first else (False, True):
+            if buy:
+                side, targets, slots, other_slots = _BUY, bids, bid_slots, ask_slots
+            else:
+                side, targets, slots, other_slots = _SELL, asks, ask_slots, bid_slots
             if width is not None and targets:
                 # keep the width: pull this side's best target in so that, against
                 # where our other side rests or is about to rest (a change in flight),
                 # the quote is never wider than the target width -- the two sides may
                 # move in different turns, and a mix of two turns' targets must not
                 # breach what the clamp made valid (strictly narrower, width - 1, then)
-                oo = (slots_of.get((symbol, Side.SELL if buy else Side.BUY)) or _NO_SLOTS).get(0)
+                oo = other_slots.get(0)  # (read now: the other side may have just moved)
                 if oo is not None and oo.state not in TERMINAL_STATES:
                     other = oo.px_ticks
                     if oo.pending_id is not None and oo.pending_px is not None:
                         other = oo.pending_px
-                    px0, qty0 = targets[0]
+                    px0 = targets[0][0]
                     if buy and other - px0 > width:
-                        targets = ((other - max(width - 1, 1), qty0), *targets[1:])
+                        targets = ((other - max(width - 1, 1), targets[0][1]), *targets[1:])
                     elif not buy and px0 - other > width:
-                        targets = ((other + max(width - 1, 1), qty0), *targets[1:])
-            slots = slots_of.get((symbol, side))
-            if slots is None:
-                slots = slots_of[(symbol, side)] = {}
+                        targets = ((other + max(width - 1, 1), targets[0][1]), *targets[1:])
             n_targets = len(targets)
             levels = max(n_targets, max(slots) + 1) if slots else n_targets
             for i in range(levels):
@@ -600,37 +608,44 @@ class OrderManager:
                 if o is None:
                     if target is None:
                         continue
-                    if throttled and not self.throttle.allows(now_ns):
+                    if throttled and not throttle.allows(now_ns):
                         self.deferred += 1
                         return denials
                     r = self.place(inst, side, target[0], target[1], now_ns, level=i)
                     if isinstance(r, Denied):
                         denials.append(r)
                     continue
-                if o.state is OrderState.PENDING_NEW or o.pending_id is not None:  # in flight
+                if o.pending_id is not None or o.state is _PENDING_NEW:  # in flight
                     continue
                 if target is None:
-                    if throttled and not self.throttle.allows(now_ns):
+                    if throttled and not throttle.allows(now_ns):
                         self.deferred += 1
                         return denials
                     self.cancel(o, now_ns)
                     continue
                 px, qty = target
                 live = o.px_ticks
-                if live == px and not aging and o.filled_lots + qty == o.qty_lots:
+                leaves = o.qty_lots - o.filled_lots  # (`o.leaves_lots`, inline)
+                if leaves < 0:
+                    leaves = 0
+                if live == px and leaves == qty and not aging:
                     continue  # on target (on target it cannot cross, nor be wider)
-                crossing = (
-                    (best_ask is not None and live >= best_ask)
-                    if buy
-                    else (best_bid is not None and live <= best_bid)
-                )
-                # the best level never rests wider than its target, whatever the
-                # tolerance: the target is what the obligation clamp made valid
-                wider = i == 0 and (live < px if buy else live > px)
-                why = self.requote.decide(live, px, o.placed_ns, now_ns)
-                if why is None and not crossing and not wider and o.leaves_lots == qty:
+                # replace when the order would cross the other side's target (stale),
+                # when the best level rests wider than its target (whatever the
+                # tolerance: the target is what the obligation clamp made valid), when
+                # its size is off, or when the requote policy says so
+                if not (
+                    leaves != qty
+                    or (
+                        (best_ask is not None and live >= best_ask)
+                        if buy
+                        else (best_bid is not None and live <= best_bid)
+                    )
+                    or (i == 0 and (live < px if buy else live > px))
+                    or self.requote.decide(live, px, o.placed_ns, now_ns) is not None
+                ):
                     continue
-                if throttled and not self.throttle.allows(now_ns):
+                if throttled and not throttle.allows(now_ns):
                     self.deferred += 1
                     return denials
                 r2 = self.replace(o, px, qty, now_ns)
