@@ -65,7 +65,7 @@ __all__ = [
 ]
 
 
-# 35=X entry fields -> position in the entry being read (`MarketData.on_incremental`)
+# 35=X entry fields -> position in an entry's plan (`_x_plan`)
 _X_SLOTS = {
     MD_UPDATE_ACTION: 0,
     MD_ENTRY_TYPE: 1,
@@ -75,6 +75,42 @@ _X_SLOTS = {
     MD_ENTRY_DATE: 5,
     MD_ENTRY_TIME: 6,
 }
+
+# 35=X shapes (tag sequences) -> per entry, the positions of its fields in
+# `_X_SLOTS` order (-1: absent); bounded, a venue sends a handful of shapes
+_X_PLANS: dict[tuple[int, ...], tuple[tuple[int, int, int, int, int, int, int], ...]] = {}
+
+
+def _x_plan(tags: tuple[int, ...]) -> tuple[tuple[int, int, int, int, int, int, int], ...]:
+    """Where each entry's fields sit in a 35=X of this shape, from the tags alone.
+
+    An entry starts at MDUpdateAction; a field of `_X_SLOTS` before the first
+    entry is ignored except Symbol, which applies to the entries that omit it,
+    as an entry's Symbol carries over to the entries after it that omit theirs.
+    """
+    entries: list[tuple[int, int, int, int, int, int, int]] = []
+    cur: list[int] | None = None
+    sym = -1
+    for pos, tag in enumerate(tags):
+        i = _X_SLOTS.get(tag)
+        if i is None:
+            continue
+        if i == 0:
+            if cur is not None:
+                entries.append((cur[0], cur[1], cur[2], cur[3], cur[4], cur[5], cur[6]))
+                sym = cur[4]
+            cur = [pos, -1, -1, -1, sym, -1, -1]
+        elif cur is not None:
+            cur[i] = pos
+        elif i == 4:
+            sym = pos
+    if cur is not None:
+        entries.append((cur[0], cur[1], cur[2], cur[3], cur[4], cur[5], cur[6]))
+    if len(_X_PLANS) >= 256:
+        _X_PLANS.clear()
+    plan = _X_PLANS[tags] = tuple(entries)
+    return plan
+
 
 _TRADING_STATUS = {"17": "open", "2": "halt", "21": "auction", "18": "closed"}
 
@@ -376,37 +412,44 @@ class MarketData:
     def on_incremental(self, msg: RawMessage) -> list[str]:
         """Apply a 35=X; returns the subscribed symbols it touched, in first-touch order."""
         touched: list[str] = []
-        slots = _X_SLOTS
-        # the entry being read: action, type, px, size, symbol, date, time (the symbol
-        # carries over to the next entry when that one omits it)
-        cur: list[str | None] | None = None
-        sym: str | None = None  # a Symbol before the first entry applies to it
+        f = msg.fields
+        tags = msg.tags
+        if tags is None:  # (a message built by hand, not decoded)
+            tags = tuple([t for t, _ in f])
+        plan = _X_PLANS.get(tags)
+        if plan is None:
+            plan = _x_plan(tags)
+        # where each entry's fields sit is known from the message's shape: read them
+        # by position instead of walking every field (-1: not in the entry)
         seen: tuple[str | None, str | None] = (None, None)
-        for tag, value in msg.fields:
-            i = slots.get(tag)
-            if i is None:
-                continue
-            if i == 0:  # MDUpdateAction starts an entry
-                if cur is not None:
-                    seen = self._apply_entry(cur, touched, seen)
-                    sym = cur[4]
-                cur = [value, None, None, None, sym, None, None]
-            elif cur is not None:
-                cur[i] = value
-            elif i == 4:
-                sym = value
-        if cur is not None:
-            self._apply_entry(cur, touched, seen)
+        apply = self._apply_entry
+        for ia, ik, ip, iq, isym, idt, itm in plan:
+            seen = apply(
+                f[ia][1],
+                f[ik][1] if ik >= 0 else None,
+                f[ip][1] if ip >= 0 else None,
+                f[iq][1] if iq >= 0 else None,
+                f[isym][1] if isym >= 0 else None,
+                f[idt][1] if idt >= 0 else None,
+                f[itm][1] if itm >= 0 else None,
+                touched,
+                seen,
+            )
         return touched
 
     def _apply_entry(
         self,
-        entry: list[str | None],
+        action: str | None,
+        kind: str | None,
+        px: str | None,
+        qty: str | None,
+        sym: str | None,
+        date: str | None,
+        tm: str | None,
         touched: list[str],
         seen: tuple[str | None, str | None],
     ) -> tuple[str | None, str | None]:
         """Apply one 35=X entry; returns the (date, time) last used to advance venue time."""
-        action, kind, px, qty, sym, date, tm = entry
         if sym is None or kind is None:
             return seen
         book = self.books.get(sym)

@@ -351,11 +351,11 @@ def parse_and_validate(frame: bytes, dd: Dictionary) -> tuple[RawMessage, Reject
                 # `strict=` keyword: a keyword argument costs zip its fast call)
                 fields = tuple(zip(tags, m.groups()))  # noqa: B905
                 # tuple.__new__: RawMessage's own __new__ only adds a Python call
-                return tuple.__new__(RawMessage, (msg_type, fields, dict(fields))), None
+                return tuple.__new__(RawMessage, (msg_type, fields, dict(fields), tags)), None
     msg = parse(frame)
     rej = validate(msg, dd)
-    if rej is None:
-        _learn_shape(msg, dd, tuple([f[0] for f in msg.fields]))
+    if rej is None and msg.tags is not None:
+        _learn_shape(msg, dd, msg.tags)
     return msg, rej
 
 

@@ -43,13 +43,17 @@ class GarbledFrame(ValueError):
 
 class RawMessage(NamedTuple):
     """A decoded message: its type, every field in wire order (8, 9 and 10
-    included) and a tag -> value map (last occurrence wins). Immutable; a
-    NamedTuple rather than a dataclass because it is built once per received
-    message on the hot path."""
+    included), a tag -> value map (last occurrence wins) and the tags alone in
+    wire order (its shape: None when whoever built the message did not say).
+    Immutable; a NamedTuple rather than a dataclass because it is built once
+    per received message on the hot path. Readers that walk a repeating group
+    can key a plan of where each field sits by `tags` (the decoder hands the
+    same tuple object for every message of a compiled shape)."""
 
     msg_type: str
     fields: tuple[tuple[int, str], ...]
     values: dict[int, str]
+    tags: tuple[int, ...] | None = None
 
     def get(self, tag: int, default: str | None = None) -> str | None:
         return self.values.get(tag, default)
@@ -77,7 +81,7 @@ def parse(frame: bytes) -> RawMessage:
         fields = _slow_fields(parts)
     if len(fields) < 4 or fields[0][0] != 8 or fields[1][0] != 9 or fields[2][0] != 35:
         raise GarbledFrame("first three fields must be 8, 9, 35")
-    return RawMessage(fields[2][1], fields, dict(fields))
+    return RawMessage(fields[2][1], fields, dict(fields), tuple([f[0] for f in fields]))
 
 
 def encode(
