@@ -429,7 +429,8 @@ class QuoterEngine(BaseApplication):
                 "last_px": None if last is None else last * inst.tick,
             }
 
-        self.emit("market", fields)
+        v = self.md.venue_ns  # (`now`, inline)
+        self.emit("market", fields, v if v is not None else self._wall())
         if b is not None and a is not None:
             self.risk.set_reference(symbol, (b + a) // 2)
         for sym in self._dependents.get(symbol, ()):
@@ -544,7 +545,8 @@ class QuoterEngine(BaseApplication):
                 )
             ladder = res.ladder
         self.orders.reconcile(symbol, ladder, now)
-        self._drain_risk()
+        if self.risk.pending_events:  # (denials: risk events to publish)
+            self._drain_risk()
 
     # ---- orders, fills, positions --------------------------------------------------
 

@@ -198,7 +198,9 @@ class RiskEngine:
         self.kill_switch = False
         self.needs_rebuild = False
         self.day_pnl = Decimal(0)
-        self._events: list[RiskEvent] = []
+        # events since the last `drain_events` (read-only outside: a caller may test it
+        # to skip draining an empty list)
+        self.pending_events: list[RiskEvent] = []
         self._vega_limits = dict(config.max_abs_vega_per_pt)
         self._max_total_vega = config.max_total_abs_vega_per_pt
         self._vega: dict[str, Decimal] = {}  # underlying -> book vega per vol point
@@ -219,7 +221,7 @@ class RiskEngine:
 
     def drain_events(self) -> list[RiskEvent]:
         """Events since the last drain, oldest first (denials, state and switch changes)."""
-        out, self._events = self._events, []
+        out, self.pending_events = self.pending_events, []
         return out
 
     def position_lots(self, symbol: str) -> int:
@@ -545,14 +547,14 @@ class RiskEngine:
         old = self.state
         if state is not old:
             self.state = state
-            self._events.append(TradingStateChanged(now_ns, old, state, reason))
+            self.pending_events.append(TradingStateChanged(now_ns, old, state, reason))
         return frozenset(self._open) if state is TradingState.HALTED else frozenset()
 
     def engage_kill_switch(self, now_ns: int, reason: str) -> frozenset[str]:
         """Block every new order until `resume`; returns every open order id to cancel."""
         ids = frozenset(self._open)
         self.kill_switch = True
-        self._events.append(KillSwitchChanged(now_ns, True, reason, ids))
+        self.pending_events.append(KillSwitchChanged(now_ns, True, reason, ids))
         return ids
 
     def resume(self, now_ns: int, reason: str = "resume") -> None:
@@ -563,7 +565,7 @@ class RiskEngine:
         """
         if self.kill_switch:
             self.kill_switch = False
-            self._events.append(KillSwitchChanged(now_ns, False, reason, frozenset()))
+            self.pending_events.append(KillSwitchChanged(now_ns, False, reason, frozenset()))
         self.set_state(TradingState.ACTIVE, now_ns, reason)
 
     def update_pnl(self, day_pnl: Decimal, now_ns: int) -> frozenset[str]:
@@ -585,7 +587,7 @@ class RiskEngine:
         for rec in list(self._open.values()):
             self._remove(rec)
         self.needs_rebuild = True
-        self._events.append(RebuildRequired(now_ns, lost))
+        self.pending_events.append(RebuildRequired(now_ns, lost))
         return lost
 
     def on_rebuilt(
@@ -602,14 +604,14 @@ class RiskEngine:
         for symbol, lots in (positions_lots or {}).items():
             self.set_position(symbol, lots)
         self.needs_rebuild = False
-        self._events.append(Rebuilt(now_ns, len(self._open)))
+        self.pending_events.append(Rebuilt(now_ns, len(self._open)))
 
     # ---- bookkeeping ------------------------------------------------------------------
 
     def _deny(
         self, client_id: str, symbol: str, now_ns: int, reason: DenyReason, detail: str
     ) -> Denied:
-        self._events.append(RiskDenied(now_ns, client_id, symbol, reason, detail))
+        self.pending_events.append(RiskDenied(now_ns, client_id, symbol, reason, detail))
         return Denied(reason, detail)
 
     def _reinstate(self, o: OrderIntent, filled: int) -> None:
