@@ -28,7 +28,7 @@ def research() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON rows instead of a table.")
 def as_table_cmd(runs: int, seed: int, independent: bool, as_json: bool) -> None:
     """Reproduce the Avellaneda-Stoikov (2008) simulation table."""
-    from mmsla.research.as_table import PUBLISHED, as_table
+    from mmsla.research.as_table import PUBLISHED, as_table, symmetric_closed_form
 
     rows = as_table(runs=runs, seed=seed, antithetic=not independent)
     if as_json:
@@ -43,6 +43,13 @@ def as_table_cmd(runs: int, seed: int, independent: bool, as_json: bool) -> None
             f"{r.gamma:>6g} {r.strategy:<10} {r.spread:>6.3f} ({ps:>4.2f}) "
             f"{r.profit_mean:>6.2f} ({pm:>5.1f}) {r.profit_std:>5.2f} ({psd:>4.1f}) "
             f"{r.q_mean:>6.3f} ({qm:>5.2f}) {r.q_std:>5.2f} ({qsd:>4.1f})"
+        )
+    # The symmetric strategy's exact moments: what its simulated row estimates.
+    for gamma in dict.fromkeys(r.gamma for r in rows):
+        cf = symmetric_closed_form(gamma)
+        click.echo(
+            f"closed form, gamma {gamma:g} symmetric: profit {cf.profit_mean:.2f} "
+            f"std {cf.profit_std:.2f}, q mean 0, q std {cf.q_std:.2f}"
         )
 
 

@@ -23,6 +23,7 @@ def test_as_table_json_shape_and_values() -> None:
     out = _run("as-table", "--runs", "200", "--seed", "3", "--json")
     assert out.returncode == 0, out.stderr
     doc = json.loads(out.stdout)
+    assert set(doc) == {"runs", "seed", "rows"}  # the closed-form lines are text-only
     rows = doc["rows"]
     assert [(r["gamma"], r["strategy"]) for r in rows] == [
         (0.1, "inventory"),
@@ -49,6 +50,10 @@ def test_as_table_text_and_bad_input() -> None:
     out = _run("as-table", "--runs", "100")
     assert out.returncode == 0
     assert "symmetric" in out.stdout and "( 65.0)" in out.stdout
+    # under the table, the symmetric strategy's exact figures for each gamma
+    closed = [line for line in out.stdout.splitlines() if line.startswith("closed form")]
+    assert len(closed) == 3
+    assert "gamma 1 symmetric: profit 43.69 std 10.73, q mean 0, q std 5.17" in closed[2]
     bad = _run("as-table", "--runs", "zero")
     assert bad.returncode == 2
     assert "Traceback" not in bad.stderr
