@@ -4,6 +4,9 @@
 - wall time of `as_table(runs=1000)` (3 gammas x 2 strategies x 200 steps; target < 30 s);
 - how many of 500 seeds leave one of the issue's bands around the paper's figures,
   for antithetic pairs (the default) and for independent runs, and which bands;
+- per (gamma, strategy) row and mode, the mean and sd across those seeds of the
+  1000-run profit-std estimate, next to the paper's figure and, for the symmetric
+  rows, the exact (closed-form) value: where the band misses come from;
 - implied vols solved per second over every option of ../shared/data/options/SPX_2018.csv
   (one vectorised call per quote date, forward from the parity fit), and BSM prices per second.
 """
@@ -18,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mmsla.research.as_table import as_table, band_misses
+from mmsla.research.as_table import PUBLISHED, as_table, band_misses, symmetric_closed_form
 from mmsla.research.option_chain import read_chain
 from quoter.pricing.chain import mids, parity_forward
 from quoter.pricing.options import bsm_price, implied_vol
@@ -41,6 +44,7 @@ def main() -> None:
     wall = _best_of(3, lambda: as_table(runs=1000, seed=0))
     print(f"as-table 1000 runs x 3 gammas: {wall:.3f} s (best of 3; target < 30 s)")
     seeds = int(os.environ.get("MMSLA_BENCH_AS_SEEDS", "500"))
+    stds: dict[tuple[bool, float, str], list[float]] = {}
     for antithetic in (True, False):
         missed: Counter[str] = Counter()
         bad = 0
@@ -49,9 +53,26 @@ def main() -> None:
             found = [f"{r.gamma:g} {r.strategy} {m}" for r in rows for m in band_misses(r)]
             bad += bool(found)
             missed.update(found)
+            for r in rows:
+                stds.setdefault((antithetic, r.gamma, r.strategy), []).append(r.profit_std)
         mode = "antithetic pairs" if antithetic else "independent runs"
         detail = ", ".join(f"{k}: {v}" for k, v in missed.most_common())
         print(f"as-table bands, {mode}: {bad}/{seeds} seeds leave a band ({detail or 'none'})")
+    print(
+        f"as-table profit std estimate over {seeds} seeds (1000 runs each): "
+        "mean / sd across seeds, paper [band], exact"
+    )
+    head = f"{'gamma':>6} {'strategy':<10} {'pairs':>15} {'independent':>15}"
+    print(f"{head} {'paper [band]':>22} exact")
+    for gamma, strategy in PUBLISHED:
+        psd = PUBLISHED[(gamma, strategy)][2]
+        cells = [
+            f"{np.mean(v):6.3f} / {np.std(v, ddof=1):5.3f}"
+            for v in (stds[(True, gamma, strategy)], stds[(False, gamma, strategy)])
+        ]
+        band = f"{psd:4.1f} [{0.85 * psd:6.3f}, {1.15 * psd:6.3f}]"
+        exact = f"{symmetric_closed_form(gamma).profit_std:.3f}" if strategy == "symmetric" else "-"
+        print(f"{gamma:>6g} {strategy:<10} {cells[0]:>15} {cells[1]:>15} {band:>22} {exact}")
 
     path = SHARED / "data" / "options" / "SPX_2018.csv"
     if not path.exists():
