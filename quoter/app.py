@@ -9,7 +9,9 @@ default: a fair value that counts our quotes chases them), volatility
 and spread (`quoter.strategy`), the obligation clamp (`quoter.clamp`, a `risk`
 event with decision `clamped` whenever what it clamps changes), then the order
 manager (`quoter.orders`, every order through `quoter.risk`). ExecutionReports
-update orders; our confirmed resting quote, when it changes, goes to the quote
+update orders, and a Reject (35=3) or BusinessMessageReject (35=j) of one of
+ours settles it (no answer will come: an order waiting for one would block its
+level); our confirmed resting quote, when it changes, goes to the quote
 log and a `quote` event with its cause; fills go to the inventory, the fills
 CSV, `fill` and `position` events, the loss limit and the hedger (IOC orders on
 the hedge symbol). Venue states (35=f) become `state` events; a halted,
@@ -53,6 +55,17 @@ from mmsla.events.journal import Journal
 from quoter.clamp import ObligationClamp
 from quoter.config import QuoterConfig
 from quoter.fix.codec.framing import RawMessage
+from quoter.fix.codec.tags import (
+    BUSINESS_REJECT_REASON,
+    BUSINESS_REJECT_REF_ID,
+    CL_ORD_ID,
+    QUOTE_ID,
+    REF_MSG_TYPE,
+    REF_SEQ_NUM,
+    REF_TAG_ID,
+    SESSION_REJECT_REASON,
+    TEXT,
+)
 from quoter.fix.session import BaseApplication, Session, SessionConfig
 from quoter.fix.store import MemoryStore
 from quoter.fix.transport import Initiator
@@ -257,6 +270,7 @@ class QuoterEngine(BaseApplication):
             "fills": 0,
             "md_rejects": 0,
             "bad_messages": 0,
+            "refused": 0,  # our messages refused by a 35=3 / 35=j
         }
 
     # ---- clock and sending --------------------------------------------------------
@@ -398,9 +412,55 @@ class QuoterEngine(BaseApplication):
         elif mt == "f":
             self.md.on_transact_time(msg)
             self.on_state(parse_security_status(msg))
+        elif mt == "j":
+            self._refused(msg)
         elif mt == "Y":
             self.stats["md_rejects"] += 1
             self.emit("risk", {"decision": "md_rejected", "detail": msg.values.get(58, "")})
+
+    def on_session_reject(self, session: Session, msg: RawMessage) -> None:
+        """A session-level Reject (35=3) of one of our messages."""
+        self._refused(msg)
+
+    def _refused(self, msg: RawMessage) -> None:
+        """A message of ours refused before the venue acted on it (35=3 or 35=j).
+
+        No ExecutionReport or acknowledgement will come for it, so the manager
+        settles it (an order rejected, a replace or cancel refused, a MassQuote
+        refused as a whole) instead of waiting for an answer forever. Which
+        message: BusinessRejectRefID (379) and RefMsgType (372) when the venue
+        sends them, else the message we sent under RefSeqNum (45), from the
+        session's store.
+        """
+        v = msg.values
+        ref_type = v.get(REF_MSG_TYPE)
+        ref_id = v.get(BUSINESS_REJECT_REF_ID) if msg.msg_type == "j" else None
+        seq_text = v.get(REF_SEQ_NUM, "")
+        session = self._session
+        if (not ref_id or not ref_type) and seq_text.isdigit() and session is not None:
+            sent = session.sent_message(int(seq_text))
+            if sent is not None:
+                ref_type = sent.msg_type
+                ref_id = sent.values.get(QUOTE_ID if ref_type in ("i", "Z") else CL_ORD_ID)
+        reason = v.get(TEXT, "")
+        code = v.get(SESSION_REJECT_REASON if msg.msg_type == "3" else BUSINESS_REJECT_REASON)
+        self.stats["refused"] += 1
+        self.emit(
+            "risk",
+            {
+                "decision": "message_refused",
+                "msg_type": ref_type or "",
+                "ref_id": ref_id or "",
+                "ref_seq": seq_text,
+                "ref_tag": v.get(REF_TAG_ID, ""),
+                "reason_code": code or "",
+                "detail": reason,
+            },
+        )
+        if ref_type and ref_id:
+            self._apply_updates(
+                self.orders.on_send_rejected(ref_type, ref_id, reason or "refused", self.now())
+            )
 
     # ---- market --------------------------------------------------------------------
 

@@ -48,11 +48,11 @@ Known limit: a level re-sent unchanged ("keep") while a fill of it is on the
 wire is re-entered by the venue at the re-sent size; that size is taken as the
 venue's truth when the 35=b arrives, but the risk engine keeps the smaller
 open size it was told about (none when the fill completed the level) until the
-level next changes. And a MassQuote
-refused by the session layer (35=3 or 35=j: no 35=b ever comes) leaves its
-symbol waiting for that acknowledgement; only a QuoteCancel's acknowledgement
-(pull, kill) or a disconnect clears it. With a correct codec this does not
-happen, and a timeout in venue time would misfire in fast replays.
+level next changes.
+
+A MassQuote or QuoteCancel refused before the venue acted on it (a session
+Reject 35=3 or a BusinessMessageReject 35=j: no 35=b ever comes) is settled by
+`on_send_rejected`, which the engine calls with the refused message's QuoteID.
 
 The manager sends through a callable (the FIX session's `send`) and never reads
 a socket. Not here: pricing, the agreement clamp, inventory, hedging decisions.
@@ -148,6 +148,10 @@ class VenueManager(Protocol):
     def on_execution_report(self, msg: RawMessage, now_ns: int) -> list[OrderUpdate]: ...
 
     def on_cancel_reject(self, msg: RawMessage, now_ns: int) -> list[OrderUpdate]: ...
+
+    def on_send_rejected(
+        self, msg_type: str, ref_id: str, reason: str, now_ns: int
+    ) -> list[OrderUpdate]: ...
 
     def on_disconnect(self) -> Sequence[object]: ...
 
@@ -740,6 +744,22 @@ class MassQuoteManager:
                 rejected[entry] = _entry_text(text, entry)
         if v.get(QUOTE_STATUS) == "5" and not rejected:  # refused as a whole, nothing echoed
             rejected = {eid: text or "mass quote rejected" for eid in inf.entry_ids}
+        return self._settle(symbol, sq, inf, rejected, now_ns)
+
+    def _settle(
+        self,
+        symbol: str,
+        sq: _SymQuotes,
+        inf: _InFlight,
+        rejected: Mapping[str, str],
+        now_ns: int,
+        refused: str | None = None,
+    ) -> list[OrderUpdate]:
+        """The venue's answer to MassQuote `inf` (no longer in flight): entries in
+        `rejected` (entry id -> reason) failed, every other one stands. `refused`
+        (a reason): the venue never acted on it, so no level is known to have
+        changed, withdrawals included: every level is uncertain (not counted as
+        resting, open for risk, under the id the venue knows) until re-sent."""
         out: list[OrderUpdate] = []
         settled = True
         for slot in sorted(
@@ -749,6 +769,12 @@ class MassQuoteManager:
             s = inf.sent.get(slot)
             lv = sq.levels.get(slot)
             eid = inf.entry_ids[k] if k < len(inf.entry_ids) else None
+            if refused is not None:
+                settled = False
+                known = lv.client_id if lv is not None else eid
+                if known is not None:
+                    out += self._uncertain(sq, slot, lv, s, inf, known, refused, now_ns)
+                continue
             if eid is not None and eid in rejected:
                 settled = False
                 out += self._uncertain(sq, slot, lv, s, inf, eid, rejected[eid], now_ns)
@@ -868,6 +894,34 @@ class MassQuoteManager:
                 self._entry_symbol.pop(eid, None)
             sq.entry_ids = set()
         return out
+
+    def on_send_rejected(
+        self, msg_type: str, ref_id: str, reason: str, now_ns: int
+    ) -> list[OrderUpdate]:
+        """A message of ours the venue refused before acting on it (35=3 or 35=j):
+        `ref_id` is the QuoteID of a MassQuote (i) or QuoteCancel (Z), or the
+        ClOrdID of a hedge order (D, G, F). No 35=b will come for it: after a
+        refused MassQuote no level is counted as resting (what it would have
+        changed, withdrawals included, did not happen; the next MassQuote re-sends
+        the target, which settles them), a refused QuoteCancel leaves the quotes
+        where they were (whoever pulled asks again)."""
+        if msg_type == "i":
+            symbol = self._by_quote_id.pop(ref_id, None)
+            if symbol is None:
+                return []
+            sq = self._syms[symbol]
+            inf = sq.inflight
+            if inf is None or inf.quote_id != ref_id:
+                return []
+            sq.inflight = None
+            return self._settle(symbol, sq, inf, {}, now_ns, reason or "mass quote refused")
+        if msg_type == "Z":
+            for sym in self._cancels.pop(ref_id, ()):
+                sq = self._syms[sym]
+                if sq.cancel_id == ref_id:
+                    sq.cancel_id = None
+            return []
+        return self.hedges.on_send_rejected(msg_type, ref_id, reason, now_ns)
 
     def on_cancel_reject(self, msg: RawMessage, now_ns: int) -> list[OrderUpdate]:
         """Apply one 35=9 (only hedge orders are cancelled one by one)."""

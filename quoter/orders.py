@@ -841,6 +841,25 @@ class OrderManager:
             out.append(self._update(o, now_ns, "cancelled", f"unknown at venue: {reason}"))
         return out
 
+    def on_send_rejected(
+        self, msg_type: str, ref_id: str, reason: str, now_ns: int
+    ) -> list[OrderUpdate]:
+        """A message of ours the venue refused before acting on it: a session-level
+        Reject (35=3) or a BusinessMessageReject (35=j) of our `msg_type` (D, G or F)
+        whose ClOrdID was `ref_id`. No ExecutionReport will come for it, so the
+        order's state moves here: a new order is rejected (its slot freed for the
+        next reconcile), a replace or cancel is refused (the order rests as before)."""
+        o = self.orders.get(ref_id)
+        if o is None:
+            return []
+        if msg_type in ("G", "F") and o.pending_id == ref_id:
+            return self._change_rejected(o, now_ns, reason)
+        if msg_type == "D" and o.client_id == ref_id and o.state is _PENDING_NEW:
+            self._step(o, OrderEvent.REJECTED)
+            self._close(o)
+            return [self._update(o, now_ns, "rejected", reason)]
+        return []
+
     def on_disconnect(self) -> list[ManagedOrder]:
         """The session dropped: every order is gone (cancel-on-disconnect). Returns them."""
         gone = self.live_orders()

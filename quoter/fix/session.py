@@ -119,6 +119,12 @@ class BaseApplication:
     def on_disconnect(self, session: Session) -> None:
         """Called whenever the connection ends: the venue's cancel-on-disconnect hook."""
 
+    def on_session_reject(self, session: Session, msg: RawMessage) -> None:
+        """Called for every in-sequence session-level Reject (35=3) from the peer:
+        a message of ours it refused before its application saw it (RefSeqNum 45;
+        `Session.sent_message` gives it back). Optional: a session looks it up
+        on its application and skips it when absent."""
+
 
 @dataclass(frozen=True)
 class SessionConfig:
@@ -394,6 +400,17 @@ class Session:
         `last_heartbeat_test_req_id`."""
         self._send_raw("1", [(T.TEST_REQ_ID, test_req_id)])
 
+    def sent_message(self, seq: int) -> RawMessage | None:
+        """The application message we sent as MsgSeqNum `seq`, as stored for resends
+        (None when the store no longer has it: reset, or an admin message)."""
+        found = self.store.get_sent(seq, seq)
+        if not found:
+            return None
+        try:
+            return parse(found[0][1])
+        except GarbledFrame:  # (a store holds what we framed; never expected)
+            return None
+
     def logout(self, text: str | None = None) -> None:
         """Start the logout handshake (disconnects on the reply or the timeout)."""
         if self.connected and not self.sent_logout:
@@ -587,6 +604,9 @@ class Session:
             elif mt == "2":
                 self._on_resend_request(msg)
             elif mt == "3" and self._verify(msg):
+                hook = getattr(self.app, "on_session_reject", None)
+                if hook is not None:
+                    hook(self, msg)
                 self._incr_target()
         finally:
             if self.queue and not queued and not self.disconnect_requested:

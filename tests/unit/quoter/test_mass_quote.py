@@ -690,3 +690,41 @@ def test_real_gateway_market_maker_protection_pulls_the_quote() -> None:
     # quoting again puts the whole ladder back
     v.quote(L2)
     assert v.mq.resting("ABC") == v.ours() and len(v.ours()[0]) == 2
+
+
+def test_a_mass_quote_or_cancel_refused_before_the_venue_acted_does_not_block_the_symbol() -> None:
+    """35=3 / 35=j: no 35=b will come; the symbol must not wait for one forever."""
+    mq, wire, risk = _manager()
+    _live(mq, wire)
+    mq.reconcile("ABC", Ladder(((9995, 100),), ((10015, 100),)), T0 + 1)
+    (m,) = wire.take()
+    assert mq.in_flight("ABC")
+    mq.reconcile("ABC", Ladder(((9996, 100),), ((10016, 100),)), T0 + 2)
+    assert wire.take() == [], "waiting for the ack"
+    ups = mq.on_send_rejected("i", m.values[117], "Invalid tag number (1234)", T0 + 3)
+    # settled as refused as a whole: what rested is no longer counted as resting ...
+    assert sorted(u.status for u in ups) == ["cancelled"] * 4
+    assert all("state unknown: Invalid tag number" in u.reason for u in ups)
+    assert mq.resting("ABC") == ((), ())
+    # ... but stays open for risk (level 1's withdrawal by omission did not happen either)
+    assert len(risk.open_order_ids) == 4
+    # ... and the newest target goes out at once, which settles the levels
+    (m2,) = wire.take()
+    assert m2.values[117] != m.values[117]
+    (e0,) = _entries(m2)
+    assert (e0.bid_px, e0.offer_px) == (Decimal("99.96"), Decimal("100.16"))
+    mq.on_execution_report(_ack(m2), T0 + 4)
+    assert mq.resting("ABC") == (
+        (Level(Decimal("99.96"), Decimal(100)),),
+        (Level(Decimal("100.16"), Decimal(100)),),
+    )
+    # a refused QuoteCancel: the quote stays, and the next pull sends another
+    mq.cancel_all(T0 + 5, "ABC")
+    (z,) = wire.take()
+    assert mq.on_send_rejected("Z", z.values[117], "throttled", T0 + 6) == []
+    assert len(mq.resting("ABC")[0]) == 1 and not mq.in_flight("ABC")
+    mq.cancel_all(T0 + 7, "ABC")
+    assert [x.msg_type for x in wire.take()] == ["Z"]
+    # unknown ids change nothing
+    assert mq.on_send_rejected("i", "nope", "x", T0 + 8) == []
+    assert len(risk.open_order_ids) == 2

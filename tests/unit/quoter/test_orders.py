@@ -366,3 +366,52 @@ def test_the_ask_moving_alone_keeps_the_pair_within_the_target_width() -> None:
     sent = wire.take()
     assert [(m.msg_type, m.values[54], m.values[44]) for m in sent] == [("G", "2", "100.04")]
     assert bid_id in om.orders
+
+
+def test_messages_refused_before_the_venue_acted_settle_without_an_answer() -> None:
+    """A 35=3 / 35=j refusal: no ExecutionReport follows, so the order must not wait for one."""
+    om, wire, risk = _manager()
+    # a new order refused: rejected, its risk exposure released, its slot free again
+    om.reconcile("ABC", Ladder(((9990, 100),), ((10010, 100),)), T0)
+    d_bid, d_ask = wire.take()
+    ups = om.on_send_rejected("D", d_bid.values[11], "Value is incorrect (out of range) (18)", T0)
+    assert [(u.status, u.client_id) for u in ups] == [("rejected", d_bid.values[11])]
+    assert d_bid.values[11] not in om.orders and risk.exposure("ABC").open_buy_lots == 0
+    assert risk.exposure("ABC").open_sell_lots == 100, "the other side is untouched"
+    om.reconcile("ABC", Ladder(((9990, 100),), ((10010, 100),)), T0 + 1)
+    again = wire.take()
+    assert [(m.msg_type, m.values[54]) for m in again] == [("D", "1")], "the bid is re-placed"
+    for m in (again[0], d_ask):
+        cid = m.values[11]
+        om.on_execution_report(
+            _er(order_id="V" + cid, cl=cid, et="0", status="0", leaves="100", cum="0"), T0 + 1
+        )
+    bid_id = again[0].values[11]
+    # a replace refused: the order rests at its old terms and may be replaced again
+    om.reconcile("ABC", Ladder(((9995, 100),), ((10010, 100),)), T0 + 2)
+    (g,) = wire.take()
+    assert g.msg_type == "G" and om.orders[bid_id].state is OrderState.PENDING_REPLACE
+    ups = om.on_send_rejected("G", g.values[11], "throttle", T0 + 2)
+    assert [u.status for u in ups] == ["replace_rejected"]
+    bid = om.orders[bid_id]
+    assert bid.state is OrderState.LIVE and bid.px_ticks == 9990 and bid.pending_id is None
+    assert g.values[11] not in om.orders
+    assert risk.exposure("ABC").open_buy_lots == 100
+    om.reconcile("ABC", Ladder(((9995, 100),), ((10010, 100),)), T0 + 3)
+    assert [(m.msg_type, m.values[41]) for m in wire.take()] == [("G", bid_id)]
+    # a cancel refused (the replace above answered first): the order stays live
+    om.on_execution_report(
+        _er(cl=om.orders[bid_id].pending_id or "", orig=bid_id, et="5", status="0", leaves="100"),
+        T0 + 3,
+    )
+    om.reconcile("ABC", None, T0 + 4)
+    cancels = wire.take()
+    assert {m.msg_type for m in cancels} == {"F"}
+    f = cancels[0]
+    ups = om.on_send_rejected("F", f.values[11], "refused", T0 + 4)
+    assert [u.status for u in ups] == ["cancel_rejected"]
+    assert om.orders[f.values[41]].state is OrderState.LIVE
+    # ids it does not know, or a type that does not match the id's role: nothing happens
+    assert om.on_send_rejected("D", "nope", "x", T0 + 5) == []
+    assert om.on_send_rejected("D", f.values[41], "x", T0 + 5) == []
+    assert om.orders[f.values[41]].state is OrderState.LIVE
