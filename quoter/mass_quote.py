@@ -42,7 +42,9 @@ Rules here:
 - hedges (IOC NewOrderSingle) go through an inner `OrderManager`, whose
   ExecutionReports and OrderCancelRejects are routed back to it;
 - `on_disconnect`: every quote is assumed gone (the venue cancels on disconnect);
-- `own_lots`: what of the venue's book may be ours, for fair value without it.
+- `own_lots`: what of the venue's book may be ours, for fair value without it:
+  resting, in flight, and what the venue confirmed leaving until the symbol's
+  next book update (`book_updated`), as `quoter.orders` keeps it.
 
 Known limit: a level re-sent unchanged ("keep") while a fill of it is on the
 wire is re-entered by the venue at the re-sent size; that size is taken as the
@@ -283,6 +285,8 @@ class MassQuoteManager:
         self._by_quote_id: dict[str, str] = {}  # MassQuote id -> symbol
         self._cancels: dict[str, list[str]] = {}  # QuoteCancel id -> symbols
         self._entry_symbol: dict[str, tuple[str, int]] = {}  # entry id -> (symbol, level)
+        # per symbol, what was ours since its last book update (`own_lots`)
+        self._recent: dict[str, tuple[dict[int, int], dict[int, int]]] = {}
         self.deferred = 0
         self.unexpected_reports = 0
 
@@ -337,10 +341,37 @@ class MassQuoteManager:
         For fair value without our own quotes (as `OrderManager.own_lots`): every
         level not known to be gone (resting, rejected-entry levels of unknown
         state, levels under a QuoteCancel not yet acknowledged) at its current
-        terms, and every level of a MassQuote in flight at its new terms too (at
-        one price the larger of the two). Over-counting hides liquidity for a
-        moment; under-counting would make us chase our own quote.
+        terms, every level of a MassQuote in flight at its new terms too, and
+        what was ours since the symbol's last book update (the venue's book may
+        still show a level its 35=b or 35=8 says left): at one price the largest
+        of these. Over-counting hides liquidity for a moment; under-counting
+        would make us chase our own quote.
         """
+        bids, asks = self._own_now(symbol)
+        recent = self._recent.get(symbol)
+        if recent is not None:
+            _merge_max(bids, recent[0])
+            _merge_max(asks, recent[1])
+        return bids, asks
+
+    def book_updated(self, symbol: str) -> None:
+        """A market-data update of `symbol` arrived: its book now shows what left it."""
+        if self._recent:
+            self._recent.pop(symbol, None)
+
+    def _remember(self, symbol: str) -> None:
+        """Before `symbol`'s levels change on the venue's word: keep what is ours
+        now until the next book update (see `own_lots`)."""
+        bids, asks = self._own_now(symbol)
+        recent = self._recent.get(symbol)
+        if recent is None:
+            self._recent[symbol] = (bids, asks)
+        else:
+            _merge_max(recent[0], bids)
+            _merge_max(recent[1], asks)
+
+    def _own_now(self, symbol: str) -> tuple[dict[int, int], dict[int, int]]:
+        """`own_lots` without what left since the last book update."""
         sq = self._syms[symbol]
         own: dict[Slot, dict[int, int]] = {}
         for slot, lv in sq.levels.items():
@@ -615,8 +646,10 @@ class MassQuoteManager:
         ts = parse_utc(ts_text) if ts_text else now_ns
         et = v.get(EXEC_TYPE)
         if et in ("F", "1", "2"):
+            self._remember(where[0])
             return self._fill(where[0], side, where[1], cid, v, ts)
         if et in ("4", "C"):
+            self._remember(where[0])
             return self._unsolicited_cancel(where[0], side, where[1], cid, v, ts)
         return []  # 150=5 for a level shrunk in place: its 35=b says the same
 
@@ -724,11 +757,14 @@ class MassQuoteManager:
         """Apply one MassQuoteAcknowledgement (to a MassQuote or a QuoteCancel)."""
         qid = msg.values.get(QUOTE_ID, "")
         if qid in self._cancels:
+            for sym in self._cancels[qid]:
+                self._remember(sym)
             return self._cancel_ack(qid, msg, now_ns)
         symbol = self._by_quote_id.pop(qid, None)
         if symbol is None:
             self.unexpected_reports += 1
             return []
+        self._remember(symbol)
         sq = self._syms[symbol]
         inf = sq.inflight
         assert inf is not None and inf.quote_id == qid
@@ -942,8 +978,16 @@ class MassQuoteManager:
         self._by_quote_id.clear()
         self._cancels.clear()
         self._entry_symbol.clear()
+        self._recent.clear()
         self.throttle.reset()
         return gone
+
+
+def _merge_max(into: dict[int, int], other: Mapping[int, int]) -> None:
+    """`into[px] = max(into[px], other[px])` for every price of `other`."""
+    for px, lots in other.items():
+        if lots > into.get(px, 0):
+            into[px] = lots
 
 
 def _crosses(side: Side, px_ticks: int, other_best: int | None) -> bool:

@@ -401,6 +401,40 @@ def test_own_lots_counts_resting_and_in_flight_terms() -> None:
     assert mq.own_lots("ABC") == ({9990: 100, 9995: 100}, {10010: 100})
 
 
+def test_own_lots_keep_what_left_until_the_next_book_update() -> None:
+    """The venue's 35=b can reach us before its book update: a level it says moved
+    or left is still ours on the book we hold until that update arrives."""
+    mq, wire, _ = _manager()
+    _live(mq, wire, Ladder(((9990, 100),), ((10010, 100),)))
+    mq.book_updated("ABC")
+    mq.reconcile("ABC", Ladder(((9995, 100),), ((10010, 100),)), T0 + 1)
+    (m,) = wire.take()
+    mq.on_execution_report(_ack(m), T0 + 2)
+    assert mq.resting("ABC")[0] == (Level(Decimal("99.95"), Decimal(100)),)
+    assert mq.own_lots("ABC") == ({9990: 100, 9995: 100}, {10010: 100})
+    mq.book_updated("ABC")
+    assert mq.own_lots("ABC") == ({9995: 100}, {10010: 100})
+    # a fill that takes the whole bid: gone from the quote, still ours until the update
+    (bid_id,) = [lv.client_id for lv in mq.live_orders("ABC") if lv.side is Side.BUY]
+    mq.on_execution_report(
+        _er(
+            cl=bid_id,
+            side="1",
+            et="F",
+            status="2",
+            last_qty="100",
+            last_px="99.95",
+            leaves="0",
+            cum="100",
+        ),
+        T0 + 3,
+    )
+    assert mq.resting("ABC")[0] == ()
+    assert mq.own_lots("ABC") == ({9995: 100}, {10010: 100})
+    mq.book_updated("ABC")
+    assert mq.own_lots("ABC") == ({}, {10010: 100})
+
+
 def test_unsolicited_cancel_closes_the_level() -> None:
     mq, wire, risk = _manager()
     e0, _ = _live(mq, wire)
