@@ -698,6 +698,9 @@ class RiskEngine:
         self._tot_pos_gross += abs(sym.pos_lots) * sym.mark_ticks * sym.money_mult
 
     def _remark(self, sym: _Sym, mark_ticks: int) -> None:
+        if not sym.pos_lots:  # a flat position's money does not move with the mark
+            sym.mark_ticks = mark_ticks
+            return
         self._unbook_position(sym)
         sym.mark_ticks = mark_ticks
         self._book_position(sym)
