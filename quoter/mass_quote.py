@@ -778,8 +778,11 @@ class MassQuoteManager:
                 entry = val
             elif tag == QUOTE_ENTRY_REJECT_REASON:
                 rejected[entry] = _entry_text(text, entry)
-        if v.get(QUOTE_STATUS) == "5" and not rejected:  # refused as a whole, nothing echoed
-            rejected = {eid: text or "mass quote rejected" for eid in inf.entry_ids}
+        if v.get(QUOTE_STATUS) == "5":
+            # rejected as a whole: whether the venue still withdrew what the message
+            # left out depends on why (failed entries, or the symbol refused outright),
+            # so nothing is known to have changed until the next MassQuote settles it
+            return self._settle(symbol, sq, inf, rejected, now_ns, text or "mass quote rejected")
         return self._settle(symbol, sq, inf, rejected, now_ns)
 
     def _settle(
@@ -793,9 +796,10 @@ class MassQuoteManager:
     ) -> list[OrderUpdate]:
         """The venue's answer to MassQuote `inf` (no longer in flight): entries in
         `rejected` (entry id -> reason) failed, every other one stands. `refused`
-        (a reason): the venue never acted on it, so no level is known to have
-        changed, withdrawals included: every level is uncertain (not counted as
-        resting, open for risk, under the id the venue knows) until re-sent."""
+        (a reason): rejected as a whole, or never acted on, so no level is known
+        to have changed, withdrawals included: every level is uncertain (not
+        counted as resting, open for risk, under the id the venue knows) until
+        re-sent; an entry's own reason, when echoed, is kept."""
         out: list[OrderUpdate] = []
         settled = True
         for slot in sorted(
@@ -809,7 +813,8 @@ class MassQuoteManager:
                 settled = False
                 known = lv.client_id if lv is not None else eid
                 if known is not None:
-                    out += self._uncertain(sq, slot, lv, s, inf, known, refused, now_ns)
+                    why = rejected.get(eid, refused) if eid is not None else refused
+                    out += self._uncertain(sq, slot, lv, s, inf, known, why, now_ns)
                 continue
             if eid is not None and eid in rejected:
                 settled = False

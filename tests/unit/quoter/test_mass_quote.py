@@ -762,3 +762,34 @@ def test_a_mass_quote_or_cancel_refused_before_the_venue_acted_does_not_block_th
     # unknown ids change nothing
     assert mq.on_send_rejected("i", "nope", "x", T0 + 8) == []
     assert len(risk.open_order_ids) == 2
+
+
+def test_a_mass_quote_rejected_as_a_whole_changes_nothing_known() -> None:
+    """297=5: the venue may have withdrawn what the message left out (its entries
+    failed) or kept the old quote (the symbol refused outright): until the next
+    MassQuote settles it, nothing counts as resting and everything stays open for risk."""
+    mq, wire, risk = _manager()
+    _, e1 = _live(mq, wire)
+    mq.reconcile("ABC", Ladder(((9995, 100),), ((10015, 100),)), T0 + 1)
+    (m,) = wire.take()
+    ups = mq.on_execution_report(_ack(m, {0: "market closed"}), T0 + 2)
+    assert sorted(u.status for u in ups) == ["cancelled"] * 4
+    assert all("state unknown" in u.reason for u in ups)
+    assert any("market closed" in u.reason for u in ups), "the entry's own reason is kept"
+    assert mq.resting("ABC") == ((), ()) and not mq.in_flight("ABC")
+    assert len(risk.open_order_ids) == 4, "level 1 was left out, not known to be withdrawn"
+    # the old level 1 may still rest: a fill of it is still booked
+    ups = mq.on_execution_report(
+        _er(cl=e1.quote_entry_id, side="2", et="F", status="1", last_qty="50", last_px="100.20"),
+        T0 + 3,
+    )
+    assert [u.fill is not None for u in ups] == [True] and risk.position_lots("ABC") == -50
+    # the next target settles it
+    mq.reconcile("ABC", Ladder(((9995, 100),), ((10015, 100),)), T0 + 4)
+    (m2,) = wire.take()
+    mq.on_execution_report(_ack(m2), T0 + 5)
+    assert mq.resting("ABC") == (
+        (Level(Decimal("99.95"), Decimal(100)),),
+        (Level(Decimal("100.15"), Decimal(100)),),
+    )
+    assert len(risk.open_order_ids) == 2
