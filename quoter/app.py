@@ -586,7 +586,7 @@ class QuoterEngine(BaseApplication):
             stressed = state is not None and state.stressed
             market = book.best() if clamp.needs_market else None
             res = clamp.apply(ladder, stressed=stressed, market=market)
-            key = tuple([(a.kind, a.side) for a in res.actions]) if res.actions else ()
+            key = res.kinds
             if key != self._last_clamp.get(symbol, ()):
                 self._last_clamp[symbol] = key
                 self.emit(

@@ -26,7 +26,7 @@ Not here: terms over time (presence, uptime), depth and price bands, I/O.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from mmsla.domain.agreement import StatesPolicy, Terms
@@ -47,8 +47,16 @@ class ClampAction:
 
 @dataclass(frozen=True, slots=True)
 class ClampResult:
+    """The ladder made valid and what was changed. `kinds`: the (kind, side) of
+    each action, computed once (results are memoised and compared on every
+    update to publish a clamp event only when what is clamped changes)."""
+
     ladder: Ladder
     actions: tuple[ClampAction, ...]
+    kinds: tuple[tuple[str, str | None], ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "kinds", tuple([(a.kind, a.side) for a in self.actions]))
 
     @property
     def clamped(self) -> bool:
