@@ -139,7 +139,7 @@ def _verdict(agreement_path: str, out: Path) -> dict[str, Any]:
     default="lobster",
     show_default=True,
 )
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
 @click.option(
     "--out", "out_dir", type=click.Path(file_okay=False), default="var/backtest", show_default=True
 )

@@ -37,7 +37,12 @@ DEFAULT_STATE_DIR = "mmsla-monitor"
     "--config", "config_path", type=click.Path(dir_okay=False), help="Monitor/actions YAML."
 )
 @click.option("--state-dir", default=DEFAULT_STATE_DIR, show_default=True, type=click.Path())
-@click.option("--duration-s", type=float, default=None, help="Stop after this many seconds.")
+@click.option(
+    "--duration-s",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="Stop after this many seconds.",
+)
 @click.pass_context
 def monitor(
     ctx: click.Context,

@@ -19,7 +19,7 @@ def research() -> None:
 
 @research.command("as-table")
 @click.option("--runs", type=click.IntRange(min=2), default=1000, show_default=True)
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
 @click.option(
     "--independent",
     is_flag=True,

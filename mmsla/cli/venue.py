@@ -174,7 +174,12 @@ def venue() -> None:
     default=None,
     help="write market-state intervals here (overrides states.path)",
 )
-@click.option("--port", type=int, default=None, help="override the config's port (0 = any)")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=None,
+    help="override the config's port (0 = any)",
+)
 @click.option("--exit-when-done", is_flag=True, help="stop when the market data has ended")
 def run(
     config_path: str,

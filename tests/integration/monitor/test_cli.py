@@ -96,6 +96,14 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path: Path) -> None:
         env=env,
     )
     assert r.returncode == 2 and "no monitor status file" in r.stderr
+    r = subprocess.run(
+        [*MMSLA, "monitor", "--agreement", "x.yaml", "--events", "tcp://x:1", "--duration-s", "-1"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert r.returncode == 2 and "'--duration-s'" in r.stderr
     bad = tmp_path / "p.yaml"
     bad.write_text("actions: {widen_factor: 0.5}\n")
     r = subprocess.run(

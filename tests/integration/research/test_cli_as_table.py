@@ -57,6 +57,9 @@ def test_as_table_text_and_bad_input() -> None:
     bad = _run("as-table", "--runs", "zero")
     assert bad.returncode == 2
     assert "Traceback" not in bad.stderr
+    bad = _run("as-table", "--seed", "-1")
+    assert bad.returncode == 2 and "'--seed'" in bad.stderr
+    assert "internal error" not in bad.stderr
 
 
 def test_as_table_pairs_by_default_and_independent_on_request() -> None:

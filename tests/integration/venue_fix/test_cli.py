@@ -86,6 +86,16 @@ def test_bad_config_is_one_line_and_exit_2(tmp_path: Path) -> None:
         _cmd("--config", str(tmp_path / "nope.yaml")), capture_output=True, text=True, cwd=REPO
     )
     assert missing.returncode == 2 and len(missing.stderr.strip().splitlines()) == 1
+    good = tmp_path / "good.yaml"
+    good.write_text(CONFIG)
+    port = subprocess.run(
+        _cmd("--config", str(good), "--port", "70000"),
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+    )
+    assert port.returncode == 2 and "'--port'" in port.stderr
+    assert "internal error" not in port.stderr
 
 
 def test_binance_replay_runs_to_the_end_with_zero_gaps(tmp_path: Path) -> None:

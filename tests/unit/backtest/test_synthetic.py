@@ -100,6 +100,11 @@ def test_synthetic_needs_no_data_and_its_section(tmp_path: Path) -> None:
         cli, ["backtest", "--config", str(CONFIG), "--format", "lobster", "--out", str(tmp_path)]
     )
     assert res.exit_code == 2 and "needs --data" in res.output
+    # a negative seed is a usage error before anything is read or written
+    out = tmp_path / "never"
+    args = ["--config", str(CONFIG), "--format", "synthetic", "--seed", "-1", "--out", str(out)]
+    res = CliRunner().invoke(cli, ["backtest", *args])
+    assert res.exit_code == 2 and "--seed" in res.output and not out.exists()
 
 
 def test_bad_config_is_one_line_and_exit_2(tmp_path: Path) -> None:
