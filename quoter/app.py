@@ -91,6 +91,13 @@ EventSink = Callable[[str, int, Mapping[str, Any]], object]
 Scheduler = Callable[[Callable[[], object]], object]  # e.g. loop.call_soon
 _NS = 1_000_000_000
 _ONE = Decimal(1)
+# What `loop.add_signal_handler` / `remove_signal_handler` raise where a loop cannot
+# own SIGINT/SIGTERM: NotImplementedError (no Unix signals, e.g. Windows' loop),
+# ValueError / RuntimeError (not the main thread, as when a test or an embedding
+# host runs the app in a worker thread). There the host stops us with
+# `request_stop` instead; nothing else is skipped.
+_NO_SIGNAL_HANDLERS = (NotImplementedError, RuntimeError, ValueError)
+
 _REQUOTE_AFTER = frozenset(
     {"filled", "partially_filled", "replaced", "cancelled", "cancel_rejected"}
 )
@@ -959,7 +966,7 @@ class QuoterApp:
             backoff_max_s=v.reconnect_max_s,
         )
         for sig in (signal.SIGINT, signal.SIGTERM):
-            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            with contextlib.suppress(*_NO_SIGNAL_HANDLERS):
                 loop.add_signal_handler(sig, self.request_stop)
         fd = None
         if self.control is not None:
@@ -984,7 +991,7 @@ class QuoterApp:
                 loop.remove_reader(fd)
             await self._shutdown()
             for sig in (signal.SIGINT, signal.SIGTERM):
-                with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                with contextlib.suppress(*_NO_SIGNAL_HANDLERS):
                     loop.remove_signal_handler(sig)
             self.stopped.set()
 

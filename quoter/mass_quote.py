@@ -760,15 +760,11 @@ class MassQuoteManager:
             for sym in self._cancels[qid]:
                 self._remember(sym)
             return self._cancel_ack(qid, msg, now_ns)
-        symbol = self._by_quote_id.pop(qid, None)
-        if symbol is None:
+        answered = self._answered(qid)
+        if answered is None:
             self.unexpected_reports += 1
             return []
-        self._remember(symbol)
-        sq = self._syms[symbol]
-        inf = sq.inflight
-        assert inf is not None and inf.quote_id == qid
-        sq.inflight = None
+        symbol, sq, inf = answered
         v = msg.values
         text = v.get(TEXT, "")
         rejected: dict[str, str] = {}  # entry id -> reason
@@ -784,6 +780,22 @@ class MassQuoteManager:
             # so nothing is known to have changed until the next MassQuote settles it
             return self._settle(symbol, sq, inf, rejected, now_ns, text or "mass quote rejected")
         return self._settle(symbol, sq, inf, rejected, now_ns)
+
+    def _answered(self, qid: str) -> tuple[str, _SymQuotes, _InFlight] | None:
+        """MassQuote `qid` is answered (acknowledged or refused): no longer in flight.
+
+        Returns its symbol, quotes and in-flight record (None when it is not the
+        one in flight), having kept what was ours until the next book update."""
+        symbol = self._by_quote_id.pop(qid, None)
+        if symbol is None:
+            return None
+        sq = self._syms[symbol]
+        inf = sq.inflight
+        if inf is None or inf.quote_id != qid:
+            return None
+        self._remember(symbol)
+        sq.inflight = None
+        return symbol, sq, inf
 
     def _settle(
         self,
@@ -947,14 +959,10 @@ class MassQuoteManager:
         the target, which settles them), a refused QuoteCancel leaves the quotes
         where they were (whoever pulled asks again)."""
         if msg_type == "i":
-            symbol = self._by_quote_id.pop(ref_id, None)
-            if symbol is None:
+            answered = self._answered(ref_id)
+            if answered is None:
                 return []
-            sq = self._syms[symbol]
-            inf = sq.inflight
-            if inf is None or inf.quote_id != ref_id:
-                return []
-            sq.inflight = None
+            symbol, sq, inf = answered
             return self._settle(symbol, sq, inf, {}, now_ns, reason or "mass quote refused")
         if msg_type == "Z":
             for sym in self._cancels.pop(ref_id, ()):
