@@ -63,6 +63,22 @@ class QuoteArrays:
     def levels(self) -> int:
         return int(self.bid_px.shape[1])
 
+    def window(self, start_ns: int, end_ns: int) -> QuoteArrays:
+        """The rows that matter for [start_ns, end_ns): from the one in force at
+        `start_ns` to the last before `end_ns` (views, no copies)."""
+        a, b = _rows_in_force(self.ts_ns, start_ns, end_ns)
+        return QuoteArrays(
+            self.symbol,
+            self.ts_ns[a:b],
+            self.bid_px[a:b],
+            self.bid_qty[a:b],
+            self.ask_px[a:b],
+            self.ask_qty[a:b],
+            self.is_fill[a:b],
+            self.px_scale,
+            self.qty_scale,
+        )
+
 
 @dataclass(frozen=True)
 class MarketArrays:
@@ -81,6 +97,28 @@ class MarketArrays:
 
     def __len__(self) -> int:
         return int(self.ts_ns.shape[0])
+
+    def window(self, start_ns: int, end_ns: int) -> MarketArrays:
+        """As `QuoteArrays.window`: the rows in force during [start_ns, end_ns)."""
+        a, b = _rows_in_force(self.ts_ns, start_ns, end_ns)
+        return MarketArrays(
+            self.symbol,
+            self.ts_ns[a:b],
+            self.bid_px[a:b],
+            self.ask_px[a:b],
+            self.bid_qty[a:b],
+            self.ask_qty[a:b],
+            self.bid_ok[a:b],
+            self.ask_ok[a:b],
+            self.px_scale,
+            self.qty_scale,
+        )
+
+
+def _rows_in_force(ts_ns: I64, start_ns: int, end_ns: int) -> tuple[int, int]:
+    """Row range [a, b) of time-sorted `ts_ns` in force during [start_ns, end_ns)."""
+    a = max(int(np.searchsorted(ts_ns, start_ns, side="right")) - 1, 0)
+    return a, int(np.searchsorted(ts_ns, end_ns, side="left"))
 
 
 @dataclass(frozen=True)

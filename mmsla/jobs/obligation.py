@@ -140,22 +140,6 @@ def day_summary(d: DayResult) -> dict[str, Any]:
     }
 
 
-def _window(q: QuoteArrays, start_ns: int, end_ns: int) -> QuoteArrays:
-    a = max(int(np.searchsorted(q.ts_ns, start_ns, side="right")) - 1, 0)
-    b = int(np.searchsorted(q.ts_ns, end_ns, side="left"))
-    return QuoteArrays(
-        q.symbol,
-        q.ts_ns[a:b],
-        q.bid_px[a:b],
-        q.bid_qty[a:b],
-        q.ask_px[a:b],
-        q.ask_qty[a:b],
-        q.is_fill[a:b],
-        q.px_scale,
-        q.qty_scale,
-    )
-
-
 def _valid(start: I64, mask: npt.NDArray[np.uint16], d: DayResult) -> npt.NDArray[np.bool_]:
     """Valid segments: no reason, or inside an episode forgiven by refresh-after-fill."""
     valid: npt.NDArray[np.bool_] = np.asarray(mask == 0)
@@ -211,7 +195,7 @@ def run_obligation_day(store: EventStore, agreement: Agreement, day: date) -> Ob
                 d,
                 by_symbol[d.symbol],
                 Timeline(segs.start, segs.end, _valid(segs.start, segs.mask, d), segs.stressed),
-                None if q is None else _window(q, frame.start_ns, frame.end_ns),
+                None if q is None else q.window(frame.start_ns, frame.end_ns),
             )
         )
     return ObligationDay(agreement, frame, result, plain, tuple(symbols), tuple(inputs.states))

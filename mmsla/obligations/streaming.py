@@ -414,38 +414,9 @@ class StreamingEvaluator:
         """Fold the segments of [t.frontier, until) into the tally."""
         lo = t.frontier
         # rows from the one in force at `lo` up to `until` (later ones do not matter yet)
-        qv = self._q.view("ts")
-        a = max(int(np.searchsorted(qv, lo, side="right")) - 1, 0)
-        b = int(np.searchsorted(qv, until, side="left"))
-        full_q = self.quotes()
-        q = QuoteArrays(
-            self.symbol,
-            full_q.ts_ns[a:b],
-            full_q.bid_px[a:b],
-            full_q.bid_qty[a:b],
-            full_q.ask_px[a:b],
-            full_q.ask_qty[a:b],
-            full_q.is_fill[a:b],
-            self.px_scale,
-            self.qty_scale,
-        )
+        q = self.quotes().window(lo, until)
         full_m = self.market()
-        m = None
-        if full_m is not None:
-            ma = max(int(np.searchsorted(full_m.ts_ns, lo, side="right")) - 1, 0)
-            mb = int(np.searchsorted(full_m.ts_ns, until, side="left"))
-            m = MarketArrays(
-                self.symbol,
-                full_m.ts_ns[ma:mb],
-                full_m.bid_px[ma:mb],
-                full_m.ask_px[ma:mb],
-                full_m.bid_qty[ma:mb],
-                full_m.ask_qty[ma:mb],
-                full_m.bid_ok[ma:mb],
-                full_m.ask_ok[ma:mb],
-                self.px_scale,
-                0,
-            )
+        m = None if full_m is None else full_m.window(lo, until)
         states = [s for s in self._states if s.end_ns > lo and s.start_ns < until]
         states += [
             StateInterval(start, until, self.symbol, name)
