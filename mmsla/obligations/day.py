@@ -35,7 +35,7 @@ I64 = npt.NDArray[np.int64]
 Bools = npt.NDArray[np.bool_]
 
 
-def _runs(flag: Bools, start: I64, end: I64, breaks: Bools | None = None) -> tuple[I64, I64]:
+def flag_runs(flag: Bools, start: I64, end: I64, breaks: Bools | None = None) -> tuple[I64, I64]:
     """(first, last) segment index of each maximal run of touching flagged segments.
 
     `breaks[i]` True forces a new run at segment i even when it touches i-1.
@@ -71,7 +71,7 @@ def evaluate_day(
     invalid = mask != 0
 
     # refresh after fill: a stretch starting at a fill row and ending within grace counts as valid
-    s_first, s_last = _runs(invalid, start, end)
+    s_first, s_last = flag_runs(invalid, start, end)
     forgiven_seg = np.zeros(start.size, bool)
     stretch_forgiven = np.zeros(s_first.size, bool)
     if terms.refresh_after_fill is not None and s_first.size and len(q):
@@ -92,7 +92,7 @@ def evaluate_day(
     # breach episodes: touching invalid segments with the same reason set
     breaks = np.zeros(start.size, bool)
     breaks[1:] = mask[1:] != mask[:-1]
-    e_first, e_last = _runs(invalid, start, end, breaks)
+    e_first, e_last = flag_runs(invalid, start, end, breaks)
     stretch_of = np.searchsorted(s_first, e_first, side="right") - 1
     breaches = Episodes(
         start[e_first],
@@ -246,12 +246,12 @@ def _downtime(
     change[1:] = hour[1:] != hour[:-1]
     hours = hour[change]
     longest_day = 0
-    firsts, lasts = _runs(invalid, start, end)
+    firsts, lasts = flag_runs(invalid, start, end)
     if firsts.size:
         longest_day = int((end[lasts] - start[firsts]).max())
     breaks = np.zeros(start.size, bool)
     breaks[1:] = hour[1:] != hour[:-1]
-    c_first, c_last = _runs(invalid, start, end, breaks)
+    c_first, c_last = flag_runs(invalid, start, end, breaks)
     run_len = end[c_last] - start[c_first]
     run_hour = hour[c_first]
     live = 0

@@ -40,7 +40,7 @@ from mmsla.domain.agreement import Agreement
 from mmsla.domain.reasons import Reason, reasons_from_mask
 from mmsla.io.tables import MarketArrays, QuoteArrays, StateInterval
 from mmsla.obligations.calendar import DayFrame, day_frame, sample_times
-from mmsla.obligations.day import _runs, evaluate_day
+from mmsla.obligations.day import evaluate_day, flag_runs
 from mmsla.obligations.exact import ns_from_seconds
 from mmsla.obligations.result import DayResult, pct
 from mmsla.obligations.timeline import (
@@ -434,7 +434,7 @@ class StreamingEvaluator:
         invalid = mask != 0
         t.eligible += int(dur.sum())
         t.valid += int(dur[~invalid].sum())
-        first, last = _runs(invalid, start, end)
+        first, last = flag_runs(invalid, start, end)
         pos = np.zeros(0, np.int64)
         if samples is not None:
             i, j = np.searchsorted(samples, [lo, until], side="left")
