@@ -605,10 +605,12 @@ def _progress(session: Session, cfg: dict[str, Any], state_dir: Path) -> None:
     else:
         now = "valid" if sym.get("valid") else "INVALID " + "+".join(sym.get("reasons", []))
     pos = q.get("symbols", {}).get(symbol, {}).get("position", "?")
-    _say(
-        f"         sim {clock}  presence so far {pres}  now {now}  position {pos}  "
-        f"pnl {q.get('pnl', {}).get('total', '?')}"
-    )
+    total = q.get("pnl", {}).get("total")
+    try:  # the status carries the exact decimal; two places are enough to watch it
+        pnl = f"{Decimal(str(total)):.2f}"
+    except (ArithmeticError, ValueError, TypeError):
+        pnl = "?"
+    _say(f"         sim {clock}  presence so far {pres}  now {now}  position {pos}  pnl {pnl}")
 
 
 def _store_and_report(
